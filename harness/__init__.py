@@ -1,0 +1,3 @@
+"""IoT terminal conformance harness."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,93 @@
+"""Load a lab config from YAML into LabConfig, turning every problem into a
+ConfigError that names the file, the line and the dotted key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from harness.config.models import LabConfig
+from harness.errors import ConfigError
+
+Loc = tuple[str | int, ...]
+
+
+def _compose_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
+    """Parse YAML, returning the data and the 1-based line of every key path."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines: dict[Loc, int] = {}
+
+    def walk(current: yaml.Node, path: Loc) -> None:
+        lines.setdefault(path, current.start_mark.line + 1)
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                child = (*path, key_node.value)
+                lines[child] = key_node.start_mark.line + 1
+                walk(value_node, child)
+        elif isinstance(current, yaml.SequenceNode):
+            for index, item in enumerate(current.value):
+                walk(item, (*path, index))
+
+    if node is not None:
+        walk(node, ())
+    data = yaml.safe_load(text)
+    return data, lines
+
+
+def _locate(loc: Loc, data: Any, lines: dict[Loc, int], missing: bool) -> tuple[str, int | None]:
+    """Follow a pydantic error location through the data. Elements that are not
+    in the document (a union's tag, a model name) are skipped; a missing key is
+    named and its parent's line given."""
+    path: Loc = ()
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path = (*path, part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path = (*path, part)
+        elif missing and part == loc[-1]:
+            path_text = ".".join(str(p) for p in (*path, part))
+            return path_text, lines.get(path, 1)
+    return ".".join(str(p) for p in path), lines.get(path)
+
+
+def parse_lab_config(text: str, path: str, base_dir: Path | None = None) -> LabConfig:
+    try:
+        data, lines = _compose_with_lines(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError(path, [(line, "", f"YAML syntax error: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(path, [(None, "", f"YAML error: {exc}")]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(path, [(1, "", f"expected a mapping at the top level, got {type(data).__name__}")])
+    try:
+        return LabConfig.model_validate(data, context={"base_dir": base_dir})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            key, line = _locate(tuple(error["loc"]), data, lines, error["type"] == "missing")
+            problems.append((line, key, error["msg"]))
+        raise ConfigError(path, problems) from None
+
+
+def load_lab_config(path: str | Path) -> LabConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), [(None, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [(None, "", f"cannot read: {exc}")]) from None
+    return parse_lab_config(text, str(path), base_dir=path.resolve().parent)
+
+
+def json_schema() -> str:
+    return json.dumps(LabConfig.model_json_schema(), indent=2)

@@ -1,0 +1,153 @@
+"""Typed lab configuration: where the DUT is, how to reach it, and what it
+declares about itself."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+MAC_PATTERN = r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$"
+Mac = Annotated[str, Field(pattern=MAC_PATTERN, description="MAC address, lowercase, colon-separated")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _valid_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
+
+
+def _relative_to_config(value: Path | None, info: ValidationInfo) -> Path | None:
+    """Relative paths in a lab config are relative to the config file."""
+    base = (info.context or {}).get("base_dir")
+    if value is None or value.is_absolute() or base is None:
+        return value
+    return (Path(base) / value).resolve()
+
+
+class Nic(Strict):
+    model: Literal["e1000", "virtio-net-pci", "rtl8139"] = "e1000"
+    mac: Mac = "52:54:00:12:34:56"
+
+
+class QemuDut(Strict):
+    """A firmware image booted in QEMU."""
+
+    kind: Literal["qemu"]
+    binary: str = "qemu-system-x86_64"
+    machine: str = "pc"
+    accel: list[Literal["kvm", "tcg", "hvf"]] = Field(default_factory=lambda: ["tcg"], min_length=1)
+    memory_mb: int = Field(default=256, ge=32, le=16384)
+    kernel: Path | None = None
+    initrd: Path | None = None
+    disk: Path | None = None
+    kernel_args: str = Field(default="", description="appended to the kernel command line")
+    console_args: str = "console=ttyS0 quiet panic=-1"
+    nic: Nic = Field(default_factory=Nic)
+    ready_pattern: str = Field(description="console regex that means the DUT is ready")
+    boot_timeout_s: float = Field(default=90.0, gt=0, le=3600)
+    image_manifest: Path | None = Field(default=None, description="image.json recorded with the image (hash, inputs)")
+    extra_args: list[str] = Field(default_factory=list)
+
+    _check_ready = field_validator("ready_pattern")(_valid_regex)
+    _resolve_paths = field_validator("kernel", "initrd", "disk", "image_manifest")(_relative_to_config)
+
+    @model_validator(mode="after")
+    def _boot_source(self) -> "QemuDut":
+        if self.kernel is None and self.disk is None:
+            raise ValueError("give either a kernel (with an optional initrd) or a disk image")
+        return self
+
+
+class SerialPort(Strict):
+    url: str = Field(description="pyserial URL: /dev/ttyUSB0, socket://host:port, rfc2217://host:port")
+    baudrate: int = Field(default=115200, gt=0)
+
+
+class PowerCommands(Strict):
+    """Power control through lab commands (a PDU's CLI, a relay script)."""
+
+    power_on: list[str] = Field(min_length=1, description="command that powers the DUT on")
+    power_off: list[str] = Field(min_length=1, description="command that powers the DUT off")
+
+
+class BenchDut(Strict):
+    """A physical unit on a bench."""
+
+    kind: Literal["bench"]
+    serial: SerialPort
+    interface: str = Field(min_length=1, description="host interface cabled to the DUT")
+    mac: Mac
+    ready_pattern: str
+    boot_timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    power: PowerCommands | None = None
+
+    _check_ready = field_validator("ready_pattern")(_valid_regex)
+
+
+class ConsoleCommands(Strict):
+    """Shell commands the DUT accepts on its console, as declared by the maker.
+    A test that needs a command the DUT does not declare is skipped."""
+
+    prompt: str | None = Field(default=None, description="console regex of the shell prompt")
+    device_info: str | None = Field(default=None, description="prints key=value lines")
+    link_restart: str | None = Field(default=None, description="takes the interface down and up again")
+
+    _check_prompt = field_validator("prompt")(_valid_regex)
+
+
+Feature = Literal["ipv6", "slaac", "mldv2", "dhcpv6", "rdnss", "temporary-addresses", "cat1", "nbiot", "did"]
+
+
+class Declaration(Strict):
+    """What the device claims, like a PICS: tests that do not apply are skipped."""
+
+    manufacturer: str
+    model: str
+    interfaces: list[Literal["ethernet", "wifi", "cat1", "nbiot"]] = Field(min_length=1)
+    features: list[Feature] = Field(default_factory=list)
+    commands: ConsoleCommands = Field(default_factory=ConsoleCommands)
+
+
+class Tester(Strict):
+    """The harness's own node on the DUT's link."""
+
+    mac: Mac = "02:00:00:00:00:01"
+    prefix: str = Field(default="2001:db8:1::/64", description="prefix the tester router advertises")
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix_is_64(cls, value: str) -> str:
+        from netaddr import AddrFormatError, IPNetwork
+
+        try:
+            network = IPNetwork(value)
+        except (AddrFormatError, ValueError):
+            raise ValueError(f"not an IPv6 prefix: {value!r}") from None
+        if network.version != 6 or network.prefixlen != 64:
+            raise ValueError(f"SLAAC needs an IPv6 /64 prefix, got {value!r}")
+        return str(network.cidr)
+
+
+class Lab(Strict):
+    name: str
+    site: str | None = None
+
+
+class LabConfig(Strict):
+    lab: Lab
+    dut: Annotated[QemuDut | BenchDut, Field(discriminator="kind")]
+    declaration: Declaration
+    tester: Tester = Field(default_factory=Tester)
+
+    @property
+    def dut_mac(self) -> str:
+        return self.dut.nic.mac if isinstance(self.dut, QemuDut) else self.dut.mac

@@ -1,0 +1,184 @@
+"""Expect-style console over any pyserial URL (a tty, socket://, rfc2217://,
+loop://), with a timestamped transcript. Every wait is bounded."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import serial
+
+from harness.errors import ConsoleError, ConsoleTimeout
+
+TAIL_CHARS = 2000
+READ_POLL_S = 0.1  # how often the reader thread checks for close()
+
+
+class Console(Protocol):
+    def expect(self, pattern: str, timeout: float) -> re.Match[str]: ...
+    def send_line(self, text: str) -> None: ...
+    def mark(self) -> int: ...
+    def transcript_between(self, start: float, end: float) -> str: ...
+    def tail(self, chars: int = TAIL_CHARS) -> str: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    time: float
+    text: str
+
+
+def _printable(text: str) -> str:
+    """Escape control characters (garbage, ANSI sequences) so the transcript
+    stays one readable line per console line."""
+    return "".join(ch if ch.isprintable() or ch == "\t" else f"\\x{ord(ch):02x}" for ch in text)
+
+
+def _stamp(moment: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{int(moment % 1 * 1000):03d}Z"
+
+
+class SerialConsole:
+    """A console on a pyserial URL. A reader thread drains the port into a
+    decoded buffer and the transcript, so nothing is lost between expects."""
+
+    def __init__(self, url: str, transcript_path: Path, baudrate: int = 115200):
+        self.url = url
+        try:
+            self._port = serial.serial_for_url(url, baudrate=baudrate, timeout=READ_POLL_S)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise ConsoleError(f"console: cannot open {url}: {exc}") from exc
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._text = ""
+        self._cursor = 0
+        self._partial = ""
+        self._lines: list[TranscriptLine] = []
+        self._failure: Exception | None = None
+        self._closed = False
+        self._changed = threading.Condition()
+        transcript_path.parent.mkdir(parents=True, exist_ok=True)
+        self._transcript = transcript_path.open("a", encoding="utf-8")
+        self._reader = threading.Thread(target=self._read_loop, name=f"console {url}", daemon=True)
+        self._reader.start()
+
+    # -- reading -----------------------------------------------------------
+    def _read_loop(self) -> None:
+        while not self._closed:
+            try:
+                data = self._port.read(4096)
+            except Exception as exc:  # a dead socket or unplugged adapter
+                with self._changed:
+                    if not self._closed:
+                        self._failure = exc
+                    self._changed.notify_all()
+                return
+            if data:
+                self._absorb(data, time.time())
+
+    def _absorb(self, data: bytes, moment: float) -> None:
+        text = self._decoder.decode(data)
+        with self._changed:
+            self._text += text
+            self._partial += text
+            *complete, self._partial = self._partial.split("\n")
+            for raw in complete:
+                line = TranscriptLine(moment, _printable(raw.rstrip("\r")))
+                self._lines.append(line)
+                self._transcript.write(f"{_stamp(moment)} {line.text}\n")
+            self._transcript.flush()
+            self._changed.notify_all()
+
+    # -- the Console protocol ----------------------------------------------
+    def expect(self, pattern: str, timeout: float) -> re.Match[str]:
+        """Wait for `pattern` in output not yet consumed; consume up to its end."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                match = regex.search(self._text, self._cursor)
+                if match:
+                    self._cursor = match.end()
+                    return match
+                if self._failure is not None:
+                    raise ConsoleError(f"console {self.url} died: {self._failure}; last output:\n{self.tail()}")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    raise ConsoleTimeout(pattern, timeout, self.tail())
+                self._changed.wait(remaining)
+
+    def send_line(self, text: str) -> None:
+        self.write(text.encode() + b"\n")
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+        except (serial.SerialException, OSError) as exc:
+            raise ConsoleError(f"console {self.url}: write failed: {exc}") from exc
+
+    def mark(self) -> int:
+        """Skip everything received so far; later expects see only new output."""
+        with self._changed:
+            self._cursor = len(self._text)
+            return self._cursor
+
+    def text_from(self, start: int, end: int | None = None) -> str:
+        with self._changed:
+            return self._text[start:end]
+
+    def transcript_between(self, start: float, end: float) -> str:
+        with self._changed:
+            lines = [line for line in self._lines if start <= line.time <= end]
+            if self._partial and start <= time.time():
+                pending = _printable(self._partial)
+            else:
+                pending = ""
+        body = "".join(f"{_stamp(line.time)} {line.text}\n" for line in lines)
+        return body + (f"{_stamp(end)} {pending}\n" if pending else "")
+
+    def tail(self, chars: int = TAIL_CHARS) -> str:
+        return _printable_block(self._text[-chars:])
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._reader.join(timeout=2 * READ_POLL_S + 1)
+        try:
+            self._port.close()
+        finally:
+            self._transcript.close()
+
+
+def _printable_block(text: str) -> str:
+    return "\n".join(_printable(line.rstrip("\r")) for line in text.split("\n"))
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: str
+    output: str
+    exit_status: int
+
+
+_command_counter = iter(range(1, 1 << 62))
+
+
+def run_command(console: SerialConsole, command: str, timeout: float) -> CommandResult:
+    """Run a shell command on the console and return its output and exit
+    status. A unique end marker is echoed after the command, so the prompt
+    need not be known. The terminal must echo typed input (shells do)."""
+    marker = f"__HARNESS_END_{next(_command_counter)}__"
+    console.mark()
+    console.send_line(f"{command}; echo {marker} $?")
+    deadline = time.monotonic() + timeout
+    # The terminal echoes the typed line first ("... echo MARKER $?").
+    echoed = console.expect(re.escape(marker) + r" \$\?\r?\n", timeout)
+    done = console.expect(re.escape(marker) + r" (\d+)\r?\n", max(deadline - time.monotonic(), 0.0))
+    output = console.text_from(echoed.end(), done.start())
+    return CommandResult(command, output.replace("\r\n", "\n"), int(done.group(1)))

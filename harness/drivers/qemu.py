@@ -1,0 +1,211 @@
+"""A DUT booted in QEMU: process control and QMP only. The console and the
+link are the shared drivers, so a test never knows it drives an emulator.
+
+QEMU starts paused (-S); the harness takes QMP and the console first, then
+lets the guest run, so not one byte of the boot is missed. QEMU's stderr goes
+to its own log, never into the console transcript."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from qemu.qmp import QMPError
+from qemu.qmp.legacy import QEMUMonitorProtocol
+
+from harness.config.models import QemuDut
+from harness.drivers.console import SerialConsole
+from harness.drivers.link import FrameRecorder, UdpDatagramLink
+from harness.errors import BootError, ConsoleError, ConsoleTimeout, MachineError
+
+QMP_ACCEPT_TIMEOUT_S = 20.0
+QMP_COMMAND_TIMEOUT_S = 10.0
+QUIT_TIMEOUT_S = 10.0
+START_ATTEMPTS = 3  # a picked port can be taken before QEMU binds it
+NETDEV_ID = "n0"
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: QEMU gets SIGKILL when the harness
+    process dies, however it dies (SIGKILL and Ctrl-C included)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _free_port(kind: int) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _tail(path: Path, chars: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
+class QemuMachine:
+    def __init__(self, dut: QemuDut, workdir: Path, recorder: FrameRecorder):
+        self.dut = dut
+        self.workdir = workdir
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.stderr_log = workdir / "qemu-stderr.log"
+        self.capture_path = workdir / "qemu-filter-dump.pcap"
+        self.transcript_path = workdir / "console.log"
+        self.link = UdpDatagramLink(recorder)
+        self.console: SerialConsole | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._qmp: QEMUMonitorProtocol | None = None
+        self.boot_seconds: float | None = None
+
+    # -- command line ------------------------------------------------------
+    def command(self, console_port: int, netdev_port: int, qmp_path: Path) -> list[str]:
+        dut = self.dut
+        cmd = [dut.binary, "-machine", dut.machine, "-m", str(dut.memory_mb)]
+        for accel in dut.accel:
+            cmd += ["-accel", accel]
+        cmd += ["-nodefaults", "-nographic", "-no-reboot", "-S"]
+        if dut.kernel:
+            cmd += ["-kernel", str(dut.kernel), "-append", f"{dut.console_args} {dut.kernel_args}".strip()]
+        if dut.initrd:
+            cmd += ["-initrd", str(dut.initrd)]
+        if dut.disk:
+            cmd += ["-drive", f"file={dut.disk},format=raw,if=virtio,snapshot=on"]
+        cmd += [
+            "-chardev", f"socket,id=con0,host=127.0.0.1,port={console_port},server=on,wait=off",
+            "-serial", "chardev:con0",
+            "-qmp", f"unix:{qmp_path}",
+            "-netdev",
+            f"dgram,id={NETDEV_ID},local.type=inet,local.host=127.0.0.1,local.port={netdev_port},"
+            f"remote.type=inet,remote.host=127.0.0.1,remote.port={self.link.port}",
+            # romfile= skips the iPXE option ROM: the DUT boots its kernel directly.
+            "-device", f"{dut.nic.model},netdev={NETDEV_ID},mac={dut.nic.mac},romfile=",
+            "-object", f"filter-dump,id=cap0,netdev={NETDEV_ID},file={self.capture_path}",
+            *dut.extra_args,
+        ]
+        return cmd
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> None:
+        """Start QEMU and wait until the console shows the ready pattern."""
+        for attempt in range(1, START_ATTEMPTS + 1):
+            if self._launch():
+                break
+            if attempt == START_ATTEMPTS or "in use" not in _tail(self.stderr_log):
+                raise MachineError(f"QEMU did not start; stderr:\n{_tail(self.stderr_log)}")
+        self.console = SerialConsole(f"socket://127.0.0.1:{self._console_port}", self.transcript_path)
+        started = time.monotonic()
+        self._qmp_cmd("cont")
+        self.wait_ready()
+        self.boot_seconds = time.monotonic() - started
+
+    def _launch(self) -> bool:
+        """One attempt to start QEMU paused and take its QMP connection."""
+        self._console_port = _free_port(socket.SOCK_STREAM)
+        netdev_port = _free_port(socket.SOCK_DGRAM)
+        qmp_path = self.workdir / "qmp.sock"
+        qmp_path.unlink(missing_ok=True)
+        self._qmp = QEMUMonitorProtocol(str(qmp_path), server=True)  # QEMU connects to us
+        cmd = self.command(self._console_port, netdev_port, qmp_path)
+        (self.workdir / "qemu-cmdline.sh").write_text("#!/bin/sh\n# Start this DUT by hand, as the harness did.\n" + shlex.join(cmd) + "\n")
+        self.link.connect_peer(netdev_port)
+        with self.stderr_log.open("ab") as stderr:
+            try:
+                self._process = subprocess.Popen(
+                    cmd, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, preexec_fn=_die_with_parent
+                )
+            except OSError as exc:
+                raise MachineError(f"cannot run {cmd[0]}: {exc}") from exc
+        try:
+            self._qmp.accept(QMP_ACCEPT_TIMEOUT_S)
+        except (QMPError, OSError, TimeoutError) as exc:
+            self._reap()
+            if self._process and self._process.returncode not in (None, 0):
+                return False
+            raise MachineError(f"QEMU never connected to QMP within {QMP_ACCEPT_TIMEOUT_S} s: {exc}") from exc
+        self._qmp.settimeout(QMP_COMMAND_TIMEOUT_S)
+        return True
+
+    def wait_ready(self, since_mark: bool = False) -> None:
+        assert self.console is not None
+        try:
+            self.console.expect(self.dut.ready_pattern, self.dut.boot_timeout_s)
+        except ConsoleTimeout as exc:
+            state = "QEMU exited" if self._process and self._process.poll() is not None else "QEMU running"
+            raise BootError(
+                f"DUT not ready within {self.dut.boot_timeout_s} s ({state}); console tail:\n{exc.tail}\n"
+                f"QEMU stderr:\n{_tail(self.stderr_log)}"
+            ) from exc
+        except ConsoleError as exc:
+            raise BootError(f"console lost during boot: {exc}\nQEMU stderr:\n{_tail(self.stderr_log)}") from exc
+
+    def reset(self) -> None:
+        """Hard reset, then wait for the ready pattern again."""
+        assert self.console is not None
+        self.console.mark()
+        self._qmp_cmd("system_reset")
+        self.wait_ready()
+
+    def set_link(self, up: bool) -> None:
+        """Carrier down/up on the emulated NIC, as unplugging the cable would."""
+        self._qmp_cmd("set_link", name=NETDEV_ID, up=up)
+
+    def _qmp_cmd(self, name: str, **args: object) -> object:
+        if self._qmp is None:
+            raise MachineError("QMP not connected")
+        try:
+            return self._qmp.cmd(name, **args)
+        except (QMPError, OSError, TimeoutError) as exc:
+            raise MachineError(f"QMP {name} failed: {exc}; QEMU stderr:\n{_tail(self.stderr_log)}") from exc
+
+    def stop(self) -> None:
+        """Quit QEMU (QMP quit, then SIGKILL if it lingers) and close every
+        channel. Safe to call twice and after a failed start."""
+        if self._qmp is not None and self._process is not None and self._process.poll() is None:
+            try:
+                self._qmp.cmd("quit")
+            except Exception:
+                pass  # QEMU may close QMP before answering; the wait below decides
+        self._reap()
+        for closer in (self._close_qmp, self._close_console, self.link.close):
+            try:
+                closer()
+            except Exception:
+                pass
+
+    def _reap(self) -> None:
+        if self._process is None:
+            return
+        try:
+            self._process.wait(QUIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(QUIT_TIMEOUT_S)
+
+    def _close_qmp(self) -> None:
+        if self._qmp is not None:
+            qmp, self._qmp = self._qmp, None
+            qmp.close()
+
+    def _close_console(self) -> None:
+        if self.console is not None:
+            self.console.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def __enter__(self) -> "QemuMachine":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

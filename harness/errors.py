@@ -1,0 +1,50 @@
+"""Typed errors. Everything here is a lab or harness failure: allure reports
+it as `broken`, never as a product non-conformance (see verdict.py)."""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """The harness or the lab failed; the DUT is not to blame."""
+
+
+class ConfigError(HarnessError):
+    """A lab config is malformed. Names the file, the line and the key."""
+
+    def __init__(self, path: str, problems: list[tuple[int | None, str, str]]):
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        out = []
+        for line, key, message in self.problems:
+            where = f"{self.path}:{line}" if line else self.path
+            out.append(f"{where}: {key or '<document>'}: {message}")
+        return out
+
+
+class ConsoleError(HarnessError):
+    """The console could not be opened or died."""
+
+
+class ConsoleTimeout(ConsoleError):
+    """A pattern did not appear on the console in time."""
+
+    def __init__(self, pattern: str, timeout: float, tail: str):
+        self.pattern = pattern
+        self.timeout = timeout
+        self.tail = tail
+        super().__init__(f"console: no match for {pattern!r} within {timeout:.1f} s; last output:\n{tail}")
+
+
+class LinkError(HarnessError):
+    """The network link to the DUT could not be opened or died."""
+
+
+class MachineError(HarnessError):
+    """The emulator or the bench could not start, stop or be controlled."""
+
+
+class BootError(MachineError):
+    """The DUT did not reach its ready state."""
