@@ -173,17 +173,25 @@ def _requirement_labels(request: pytest.FixtureRequest) -> None:
             pytest.skip(f"DUT declares no {mark.args[0]!r} console command")
 
 
-@pytest.fixture(autouse=True)
-def _evidence_slice(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Attach the test's own slice of the capture and console transcript,
-    whatever its outcome."""
-    started = time.time()
+_SLICE_START = pytest.StashKey[float]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # The slice starts with setup: fixtures send stimuli (link restart, RA).
+    item.stash[_SLICE_START] = time.time()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Attach the test's own slice of the capture and console transcript to
+    its result, whatever its outcome."""
     yield
-    dut: Dut | None = request.node.funcargs.get("dut")
-    if dut is None:  # the test does not use the DUT, or the DUT never came up
+    dut: Dut | None = getattr(item, "funcargs", {}).get("dut")
+    if dut is None or _CONTEXT_KEY not in item.config.stash:
         return
-    ended = time.time()
-    folder = request.config.stash[_CONTEXT_KEY].evidence_dir / "tests" / _safe_name(request.node.nodeid)
+    started, ended = item.stash[_SLICE_START], time.time()
+    folder = item.config.stash[_CONTEXT_KEY].evidence_dir / "tests" / _safe_name(item.nodeid)
     pcap = write_pcap(folder / "capture.pcap", dut.recorder.frames_between(started, ended))
     allure.attach.file(str(pcap), name="capture.pcap", attachment_type=allure.attachment_type.PCAP)
     if dut.console is not None:

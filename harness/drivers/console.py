@@ -71,7 +71,10 @@ class SerialConsole:
     def _read_loop(self) -> None:
         while not self._closed:
             try:
-                data = self._port.read(4096)
+                # Ask only for what is waiting: pyserial's socket:// read()
+                # drops bytes already received if the peer hangs up before
+                # the requested size is reached, and those bytes are evidence.
+                data = self._port.read(self._port.in_waiting or 1)
             except Exception as exc:  # a dead socket or unplugged adapter
                 with self._changed:
                     if not self._closed:
@@ -172,13 +175,15 @@ _command_counter = iter(range(1, 1 << 62))
 def run_command(console: SerialConsole, command: str, timeout: float) -> CommandResult:
     """Run a shell command on the console and return its output and exit
     status. A unique end marker is echoed after the command, so the prompt
-    need not be known. The terminal must echo typed input (shells do)."""
+    need not be known. Output starts after the last echo of the typed line:
+    a line typed before the shell prompts is echoed twice (tty, then shell)."""
     marker = f"__HARNESS_END_{next(_command_counter)}__"
-    console.mark()
-    console.send_line(f"{command}; echo {marker} $?")
-    deadline = time.monotonic() + timeout
-    # The terminal echoes the typed line first ("... echo MARKER $?").
-    echoed = console.expect(re.escape(marker) + r" \$\?\r?\n", timeout)
-    done = console.expect(re.escape(marker) + r" (\d+)\r?\n", max(deadline - time.monotonic(), 0.0))
-    output = console.text_from(echoed.end(), done.start())
+    start = console.mark()
+    typed = f"{command}; echo {marker} $?"
+    console.send_line(typed)
+    # The echoed line reads "... MARKER $?"; only the real output has digits.
+    done = console.expect(re.escape(marker) + r" (\d+)\r?\n", timeout)
+    window = console.text_from(start, done.start())
+    echoes = list(re.finditer(re.escape(f"echo {marker} $?") + r"\r?\n", window))
+    output = window[echoes[-1].end():] if echoes else window
     return CommandResult(command, output.replace("\r\n", "\n"), int(done.group(1)))

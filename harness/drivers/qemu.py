@@ -13,6 +13,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -64,6 +65,7 @@ class QemuMachine:
         self.console: SerialConsole | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._qmp: QEMUMonitorProtocol | None = None
+        self._socket_dir = tempfile.TemporaryDirectory(prefix="hx-qmp-")
         self.boot_seconds: float | None = None
 
     # -- command line ------------------------------------------------------
@@ -111,7 +113,9 @@ class QemuMachine:
         """One attempt to start QEMU paused and take its QMP connection."""
         self._console_port = _free_port(socket.SOCK_STREAM)
         netdev_port = _free_port(socket.SOCK_DGRAM)
-        qmp_path = self.workdir / "qmp.sock"
+        # AF_UNIX paths are limited to 108 bytes: keep the socket out of the
+        # (possibly deep) evidence folder.
+        qmp_path = Path(self._socket_dir.name) / "qmp.sock"
         qmp_path.unlink(missing_ok=True)
         self._qmp = QEMUMonitorProtocol(str(qmp_path), server=True)  # QEMU connects to us
         cmd = self.command(self._console_port, netdev_port, qmp_path)
@@ -151,20 +155,28 @@ class QemuMachine:
         """Hard reset, then wait for the ready pattern again."""
         assert self.console is not None
         self.console.mark()
-        self._qmp_cmd("system_reset")
-        self.wait_ready()
+        # -no-reboot makes any reset a shutdown, so a guest that reboots on
+        # its own shows up as an exit. Allow resets until this one has
+        # finished (measured: restoring the action right after system_reset
+        # still made QEMU 7.2 exit).
+        self._qmp_cmd("set-action", reboot="reset")
+        try:
+            self._qmp_cmd("system_reset")
+            self.wait_ready()
+        finally:
+            self._qmp_cmd("set-action", reboot="shutdown")
 
     def set_link(self, up: bool) -> None:
         """Carrier down/up on the emulated NIC, as unplugging the cable would."""
         self._qmp_cmd("set_link", name=NETDEV_ID, up=up)
 
-    def _qmp_cmd(self, name: str, **args: object) -> object:
+    def _qmp_cmd(self, command: str, **args: object) -> object:
         if self._qmp is None:
             raise MachineError("QMP not connected")
         try:
-            return self._qmp.cmd(name, **args)
+            return self._qmp.cmd(command, **args)
         except (QMPError, OSError, TimeoutError) as exc:
-            raise MachineError(f"QMP {name} failed: {exc}; QEMU stderr:\n{_tail(self.stderr_log)}") from exc
+            raise MachineError(f"QMP {command} failed: {exc}; QEMU stderr:\n{_tail(self.stderr_log)}") from exc
 
     def stop(self) -> None:
         """Quit QEMU (QMP quit, then SIGKILL if it lingers) and close every
@@ -175,7 +187,7 @@ class QemuMachine:
             except Exception:
                 pass  # QEMU may close QMP before answering; the wait below decides
         self._reap()
-        for closer in (self._close_qmp, self._close_console, self.link.close):
+        for closer in (self._close_qmp, self._close_console, self.link.close, self._socket_dir.cleanup):
             try:
                 closer()
             except Exception:

@@ -143,5 +143,3 @@ def is_echo_reply(pkt: Packet, mac: str, source: str, identifier: int) -> bool:
     )
 
 
-def as_ether(pkt: Packet) -> Ether:
-    return pkt if isinstance(pkt, Ether) else Ether(bytes(pkt))

@@ -1,0 +1,38 @@
+# The two commands of the README: `make campaign` and `make test`.
+# Everything they need is installed on first use and reused afterwards.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+LAB_CONFIG ?= lab_configs/qemu-x86_64.yaml
+IMAGE := build/refdut/image.json
+
+.PHONY: setup system image campaign test clean
+
+setup: system $(VENV)/.installed node_modules/.installed
+
+system:
+	@scripts/install-system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The recipe itself decides whether its inputs changed (it is cheap when not).
+image: setup
+	$(PY) fixtures/refdut/build.py
+
+campaign: image
+	$(PY) -m harness campaign --lab-config $(LAB_CONFIG)
+
+test: image
+	$(PY) -m pytest tests
+
+clean:
+	rm -rf build .cache reports/2* reports/latest

@@ -1,0 +1,63 @@
+"""Command line: python -m harness config check FILE | config schema | campaign."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness.config import json_schema, load_lab_config
+from harness.errors import ConfigError
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    status = 0
+    for path in args.files:
+        try:
+            config = load_lab_config(path)
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            status = 1
+            continue
+        print(f"{path}: ok ({config.dut.kind} DUT {config.declaration.model}, lab {config.lab.name})")
+    return status
+
+
+def _config_schema(args: argparse.Namespace) -> int:
+    text = json_schema()
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+def _campaign(args: argparse.Namespace) -> int:
+    from harness.campaign import run_campaign
+
+    return run_campaign(Path(args.lab_config), Path(args.reports), args.pytest_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness", description="IoT terminal conformance harness")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    config = commands.add_parser("config", help="lab config tools").add_subparsers(dest="action", required=True)
+    check = config.add_parser("check", help="validate lab config files")
+    check.add_argument("files", nargs="+")
+    check.set_defaults(func=_config_check)
+    schema = config.add_parser("schema", help="print the lab config JSON Schema")
+    schema.add_argument("-o", "--output")
+    schema.set_defaults(func=_config_schema)
+
+    campaign = commands.add_parser("campaign", help="run the conformance suites and build the report")
+    campaign.add_argument("--lab-config", required=True)
+    campaign.add_argument("--reports", default="reports")
+    campaign.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    campaign.set_defaults(func=_campaign)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

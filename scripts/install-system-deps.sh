@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the harness needs on the host, only those
+# missing. The guest's kernel and busybox are NOT installed here: the image
+# recipe fetches them with `apt-get download` into .cache/.
+set -euo pipefail
+
+# command -> Debian package that provides it
+declare -A NEEDED=(
+    [qemu-system-x86_64]=qemu-system-x86
+    [cpio]=cpio
+    [gzip]=gzip
+    [dpkg-deb]=dpkg
+    [node]=nodejs
+    [npm]=npm
+    [chromium]=chromium
+)
+
+missing=()
+for command in "${!NEEDED[@]}"; do
+    command -v "$command" >/dev/null 2>&1 || missing+=("${NEEDED[$command]}")
+done
+# The image recipe needs current package lists to find the guest kernel.
+lists_stale=0
+apt-cache policy linux-image-amd64 2>/dev/null | grep -q 'Candidate: [0-9]' || lists_stale=1
+
+if [ ${#missing[@]} -eq 0 ] && [ $lists_stale -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "missing system packages: ${missing[*]:-none} (package lists stale: $lists_stale)" >&2
+    echo "run as root, or: sudo apt-get update && sudo apt-get install --no-install-recommends ${missing[*]:-}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,119 @@
+"""Lab config parsing: the shipped configs load; every malformed file gets
+an error naming the file, the line and the key, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.config import BenchDut, QemuDut, load_lab_config, parse_lab_config
+from harness.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[2]
+GOOD = (REPO / "lab_configs" / "qemu-x86_64.yaml").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "lab_configs").glob("*.yaml")))
+def test_shipped_configs_load(name):
+    config = load_lab_config(REPO / "lab_configs" / name)
+    assert isinstance(config.dut, (QemuDut, BenchDut))
+
+
+def test_relative_paths_resolve_against_the_config_file():
+    config = load_lab_config(REPO / "lab_configs" / "qemu-x86_64.yaml")
+    assert config.dut.kernel == (REPO / "build" / "refdut" / "vmlinuz").resolve()
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(number for number, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+# (case, mutation of the good file, key named in the error, text whose line is reported)
+MALFORMED = [
+    ("bad MAC", lambda t: t.replace('mac: "52:54:00:12:34:56"', 'mac: "52:54:00:12:34"'), "dut.nic.mac", "mac: \"52:54:00:12:34\""),
+    ("memory not a number", lambda t: t.replace("memory_mb: 256", "memory_mb: lots"), "dut.memory_mb", "memory_mb"),
+    ("memory out of range", lambda t: t.replace("memory_mb: 256", "memory_mb: 4"), "dut.memory_mb", "memory_mb"),
+    ("unknown key", lambda t: t.replace("  site: loopback", "  site: loopback\n  colour: red"), "lab.colour", "colour: red"),
+    ("unknown DUT kind", lambda t: t.replace("kind: qemu", "kind: rocket"), "dut", "dut:"),
+    ("missing model", lambda t: t.replace("  model: REFDUT-1\n", ""), "declaration.model", "declaration:"),
+    ("ready pattern not a regex", lambda t: t.replace('ready_pattern: "refdut: ready profile=\\\\S+"', 'ready_pattern: "(unclosed"'), "dut.ready_pattern", "ready_pattern"),
+    ("prefix not a /64", lambda t: t.replace("prefix: 2001:db8:1::/64", "prefix: 2001:db8::/48"), "tester.prefix", "prefix:"),
+    ("prefix not IPv6", lambda t: t.replace("prefix: 2001:db8:1::/64", "prefix: 10.0.0.0/24"), "tester.prefix", "prefix:"),
+    ("no kernel and no disk", lambda t: t.replace("  kernel: ../build/refdut/vmlinuz\n", ""), "dut", "dut:"),
+    ("unknown feature", lambda t: t.replace("features: [ipv6, slaac, mldv2]", "features: [ipv6, teleport]"), "declaration.features.1", "features:"),
+    ("unknown NIC model", lambda t: t.replace("model: e1000", "model: ne2k"), "dut.nic.model", "model: ne2k"),
+    ("boot timeout negative", lambda t: t.replace("boot_timeout_s: 90", "boot_timeout_s: -1"), "dut.boot_timeout_s", "boot_timeout_s"),
+    ("empty accel list", lambda t: t.replace("accel: [tcg]", "accel: []"), "dut.accel", "accel:"),
+]
+
+
+@pytest.mark.parametrize("case, mutate, key, needle", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_malformed_config_names_file_line_and_key(case, mutate, key, needle):
+    text = mutate(GOOD)
+    assert text != GOOD, "the mutation must change the file"
+    with pytest.raises(ConfigError) as caught:
+        parse_lab_config(text, "lab.yaml")
+    message = str(caught.value)
+    assert f"lab.yaml:{_line_of(text, needle)}: {key}:" in message, message
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [("lab: [\n", 2), ("lab:\n  name: x\n dut: 1\n", 3), ("lab: {name: x\n", 2)],
+    ids=["unclosed list", "bad indentation", "unclosed mapping"],
+)
+def test_yaml_syntax_error_names_the_line(text, line):
+    with pytest.raises(ConfigError) as caught:
+        parse_lab_config(text, "lab.yaml")
+    assert f"lab.yaml:{line}:" in str(caught.value)
+    assert "YAML syntax error" in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["- a\n- b\n", "just a string\n", ""], ids=["list", "scalar", "empty"])
+def test_top_level_must_be_a_mapping(text):
+    with pytest.raises(ConfigError, match="expected a mapping at the top level"):
+        parse_lab_config(text, "lab.yaml")
+
+
+def test_yaml_on_off_keys_are_not_strings():
+    """YAML 1.1 reads `on:` as a boolean; the power keys avoid the trap."""
+    bench = (REPO / "lab_configs" / "bench-example.yaml").read_text()
+    config = parse_lab_config(bench, "bench.yaml")
+    assert config.dut.power.power_on[0] == "pdu-ctl"
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_lab_config(tmp_path / "nope.yaml")
+
+
+def test_all_problems_are_reported_at_once():
+    text = GOOD.replace("memory_mb: 256", "memory_mb: lots").replace("model: e1000", "model: ne2k")
+    with pytest.raises(ConfigError) as caught:
+        parse_lab_config(text, "lab.yaml")
+    assert len(caught.value.problems) == 2
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, cwd=REPO)
+
+
+def test_cli_config_check_accepts_good_and_rejects_bad(tmp_path):
+    assert _cli("config", "check", "lab_configs/qemu-x86_64.yaml").returncode == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("memory_mb: 256", "memory_mb: lots"))
+    result = _cli("config", "check", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}:{_line_of(bad.read_text(), 'memory_mb')}: dut.memory_mb:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_exports_a_json_schema(tmp_path):
+    out = tmp_path / "schema.json"
+    assert _cli("config", "schema", "-o", str(out)).returncode == 0
+    schema = json.loads(out.read_text())
+    assert {"lab", "dut", "declaration"} <= set(schema["properties"])
