@@ -1,71 +1,176 @@
 """A campaign: the conformance suites against one lab config, then the
-allure HTML report, a manifest of the evidence and a one-line verdict."""
+evidence bundle - allure results and HTML, traceability matrix, certification
+summary, SHA-256 manifest and its Ed25519 signature - and a one-line verdict.
+
+A campaign killed at any point keeps every finished test's evidence;
+`--resume` runs only what has no verdict yet and rebuilds the bundle."""
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-from harness.config import load_lab_config
-from harness.errors import ConfigError
+import harness
+from harness.config import LabConfig, load_lab_config
+from harness.errors import ConfigError, HarnessError
+from harness.evidence.catalogue import load_catalogue
 from harness.evidence.environment import campaign_environment, image_manifest
+from harness.evidence.pages import CampaignFacts, verdict_counts, write_pages
+from harness.evidence.records import allure_results_by_name, read_records
+from harness.evidence.signing import SigningKey, load_signing_key, sha256_file, sign_manifest, write_manifest
+from harness.evidence.traceability import build_matrix, matrix_json
 
 REPO = Path(__file__).resolve().parent.parent
 SUITES = REPO / "testsuites"
 ALLURE_CLI = REPO / "node_modules" / ".bin" / "allure"
 ALLURE_TIMEOUT_S = 300
 STATUSES = ("passed", "failed", "broken", "skipped")
+EXIT_PASSED, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """pytest (and through it QEMU) dies with the campaign process."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def campaign_id(lab_name: str) -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{lab_name}"
 
 
-def read_results(results_dir: Path) -> list[dict]:
-    results = []
-    for path in sorted(results_dir.glob("*-result.json")):
-        results.append(json.loads(path.read_text()))
-    return results
+def _sha256_text(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def verdict_counts(results: list[dict]) -> Counter[str]:
-    return Counter(result["status"] for result in results)
+def prepare_new(config: LabConfig, lab_config: Path, reports: Path) -> Path:
+    root = (reports / campaign_id(config.lab.name)).resolve()
+    evidence = root / "evidence"
+    evidence.mkdir(parents=True)
+    shutil.copyfile(lab_config, evidence / "lab-config.yaml")
+    image = image_manifest(config)
+    if image:
+        (evidence / "image.json").write_text(json.dumps(image, indent=2) + "\n")
+    (evidence / "environment.json").write_text(json.dumps(campaign_environment(config), indent=2) + "\n")
+    return root
+
+
+def prepare_resume(root: Path, lab_config: Path) -> Path:
+    root = root.resolve()
+    snapshot = root / "evidence" / "lab-config.yaml"
+    if not snapshot.exists():
+        raise HarnessError(f"{root} is not a campaign folder (no evidence/lab-config.yaml)")
+    if _sha256_text(snapshot) != _sha256_text(lab_config):
+        raise HarnessError(f"cannot resume {root.name} with a different lab config than it started with")
+    # What the last run left half-done is rebuilt from scratch.
+    for derived in ("html", "summary.html", "traceability.html", "traceability.json", "manifest.json", "manifest.sig"):
+        path = root / derived
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    return root
+
+
+def run_suites(root: Path, lab_config: Path, resume: bool, pytest_args: list[str]) -> int:
+    command = [
+        sys.executable, "-m", "pytest", str(SUITES), "-p", "no:cacheprovider", "--rootdir", str(REPO),
+        "--lab-config", str(lab_config.resolve()), "--evidence-dir", str(root / "evidence"),
+        "--alluredir", str(root / "allure-results"), "-q", *pytest_args,
+    ]
+    if resume:
+        command.append("--skip-done")
+    return subprocess.run(command, cwd=REPO, preexec_fn=_die_with_parent).returncode
+
+
+def drop_duplicate_results(results_dir: Path) -> None:
+    """One allure result per test: a test re-run after an interruption keeps
+    its newest result only; unreadable (half-written) files go."""
+    by_name = allure_results_by_name(results_dir)
+    keep = {max(paths, key=_stop_time) for paths in by_name.values()}
+    for path in results_dir.glob("*-result.json"):
+        if path not in keep:
+            path.unlink()
+
+
+def _stop_time(path: Path) -> int:
+    return json.loads(path.read_text())["stop"]
 
 
 def generate_html(results_dir: Path, html_dir: Path, name: str) -> None:
     if not ALLURE_CLI.exists():
-        raise FileNotFoundError(f"{ALLURE_CLI} not found: run 'make setup' (npm ci) first")
-    subprocess.run(
+        raise HarnessError(f"{ALLURE_CLI} not found: run 'make setup' (npm ci) first")
+    result = subprocess.run(
         [str(ALLURE_CLI), "generate", str(results_dir), "--output", str(html_dir), "--name", name],
-        check=True, timeout=ALLURE_TIMEOUT_S, capture_output=True,
+        timeout=ALLURE_TIMEOUT_S, capture_output=True, text=True,
     )
+    if result.returncode != 0:
+        raise HarnessError(f"allure generate failed ({result.returncode}):\n{result.stderr[-2000:]}")
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def allure_test_links(html_dir: Path) -> dict[str, str]:
+    """allure fullName -> link to that test in the generated report."""
+    links = {}
+    for path in (html_dir / "data" / "test-results").glob("*.json"):
+        data = json.loads(path.read_text())
+        links[data["fullName"]] = f"html/index.html#/{data['id']}"
+    return links
 
 
-def write_manifest(root: Path) -> Path:
-    """SHA-256 and size of every file in the campaign folder."""
-    files = {
-        str(path.relative_to(root)): {"sha256": sha256_file(path), "size": path.stat().st_size}
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and path.name != "manifest.json"
+def dut_identity(root: Path, config: LabConfig) -> dict[str, str]:
+    env = json.loads((root / "evidence" / "environment.json").read_text())
+    identity = {
+        "Manufacturer": config.declaration.manufacturer,
+        "Model": config.declaration.model,
+        "MAC address": config.dut_mac,
+        "Kind": config.dut.kind,
     }
-    manifest = root / "manifest.json"
-    manifest.write_text(json.dumps({"files": files}, indent=2) + "\n")
-    return manifest
+    if "image.sha256" in env:
+        identity["Image SHA-256"] = env["image.sha256"]
+        identity["Image kernel"] = env["image.kernel"]
+    for info in sorted((root / "evidence").glob("run-*/device-info.json")):
+        for key, value in json.loads(info.read_text()).items():
+            identity[f"Device reports {key}"] = value
+    return identity
+
+
+def build_bundle(root: Path, config: LabConfig, key: SigningKey) -> Counter[str]:
+    results_dir, html_dir = root / "allure-results", root / "html"
+    drop_duplicate_results(results_dir)
+    generate_html(results_dir, html_dir, f"{config.declaration.model} - {config.lab.name}")
+    records = read_records(root / "evidence" / "tests")
+    points = build_matrix(load_catalogue(), records)
+    (root / "traceability.json").write_text(
+        json.dumps({"campaign": root.name, **matrix_json(points)}, indent=2) + "\n"
+    )
+    links = allure_test_links(html_dir)
+    facts = CampaignFacts(
+        campaign_id=root.name,
+        date=time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        lab=config.lab.name,
+        identity=dut_identity(root, config),
+        fingerprint=key.fingerprint,
+        key_kind=key.kind,
+        report_link="html/index.html",
+        test_links={r.nodeid: links[r.allure_full_name] for r in records.values() if r.allure_full_name in links},
+    )
+    write_pages(root, points, facts)
+    metadata = {
+        "id": root.name,
+        "lab": config.lab.name,
+        "harness_version": harness.__version__,
+        "lab_config_sha256": sha256_file(root / "evidence" / "lab-config.yaml"),
+        "image_sha256": image_manifest(config).get("image_sha256", ""),
+        "verdicts": dict(verdict_counts(points)),
+    }
+    write_manifest(root, metadata, key)
+    sign_manifest(root, key)
+    return Counter(r.status for r in records.values())
 
 
 def point_latest(reports: Path, target: Path) -> None:
@@ -76,40 +181,31 @@ def point_latest(reports: Path, target: Path) -> None:
     os.replace(temporary, latest)  # atomic: 'latest' is never missing
 
 
-def run_campaign(lab_config: Path, reports: Path, pytest_args: list[str]) -> int:
+def run_campaign(
+    lab_config: Path, reports: Path, pytest_args: list[str], resume: Path | None = None, signing_key: str | None = None
+) -> int:
     try:
         config = load_lab_config(lab_config)
-    except ConfigError as exc:
+        key = load_signing_key(signing_key)
+        root = prepare_resume(resume, lab_config) if resume else prepare_new(config, lab_config, reports)
+    except (ConfigError, HarnessError) as exc:
         print(exc, file=sys.stderr)
-        return 2
-    root = (reports / campaign_id(config.lab.name)).resolve()
-    results_dir, evidence_dir, html_dir = root / "allure-results", root / "evidence", root / "html"
-    evidence_dir.mkdir(parents=True)
-    shutil.copyfile(lab_config, evidence_dir / "lab-config.yaml")
-    image = image_manifest(config)
-    if image:
-        (evidence_dir / "image.json").write_text(json.dumps(image, indent=2) + "\n")
-    (evidence_dir / "environment.json").write_text(json.dumps(campaign_environment(config), indent=2) + "\n")
-
+        return EXIT_BROKEN
     started = time.monotonic()
-    command = [
-        sys.executable, "-m", "pytest", str(SUITES), "-p", "no:cacheprovider", "--rootdir", str(REPO),
-        "--lab-config", str(lab_config.resolve()), "--evidence-dir", str(evidence_dir),
-        "--alluredir", str(results_dir), "-q", *pytest_args,
-    ]
-    pytest_status = subprocess.run(command, cwd=REPO).returncode
+    pytest_status = run_suites(root, lab_config, resume is not None, pytest_args)
     wall = time.monotonic() - started
+    try:
+        counts = build_bundle(root, config, key)
+    except HarnessError as exc:
+        print(f"campaign {root.name}: bundle not built: {exc}", file=sys.stderr)
+        return EXIT_BROKEN
+    point_latest(root.parent, root)
 
-    results = read_results(results_dir)
-    generate_html(results_dir, html_dir, f"{config.declaration.model} - {config.lab.name}")
-    write_manifest(root)
-    point_latest(reports.resolve(), root)
-
-    counts = verdict_counts(results)
     summary = ", ".join(f"{counts.get(status, 0)} {status}" for status in STATUSES)
-    print(f"campaign {root.name}: {len(results)} results: {summary} in {wall:.1f} s")
-    print(f"report: {html_dir / 'index.html'}")
-    print(f"evidence: {root}")
-    if counts.get("broken") or (pytest_status not in (0, 1) and not results):
-        return 2
-    return 1 if counts.get("failed") else 0
+    print(f"campaign {root.name}: {sum(counts.values())} results: {summary} in {wall:.1f} s")
+    print(f"summary: {root / 'summary.html'}")
+    print(f"report: {root / 'html' / 'index.html'}")
+    print(f"evidence bundle: {root} (signed by {key.fingerprint}, {key.kind} key)")
+    if counts.get("broken") or (pytest_status not in (0, 1, 5) and not counts):
+        return EXIT_BROKEN
+    return EXIT_FAILED if counts.get("failed") else EXIT_PASSED

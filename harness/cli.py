@@ -35,7 +35,26 @@ def _config_schema(args: argparse.Namespace) -> int:
 def _campaign(args: argparse.Namespace) -> int:
     from harness.campaign import run_campaign
 
-    return run_campaign(Path(args.lab_config), Path(args.reports), args.pytest_args)
+    resume = None
+    if args.resume is not None:
+        resume = Path(args.resume) if args.resume != "latest" else Path(args.reports) / "latest"
+    return run_campaign(Path(args.lab_config), Path(args.reports), args.pytest_args, resume, args.signing_key)
+
+
+def _evidence_verify(args: argparse.Namespace) -> int:
+    from harness.evidence.signing import verify_bundle
+
+    root = Path(args.path)
+    if not (root / "manifest.json").exists():
+        print(f"{root}: no manifest.json: not an evidence bundle", file=sys.stderr)
+        return 2
+    result = verify_bundle(root, args.fingerprint)
+    for line in result.lines():
+        print(line)
+    trust = "trusted key" if args.fingerprint else "key not pinned: pass --fingerprint to require the lab key"
+    state = "OK" if result.ok else "TAMPERED"
+    print(f"{root}: {state}; signed by {result.fingerprint or '?'} ({result.key_kind or '?'} key; {trust})")
+    return 0 if result.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,8 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
     campaign = commands.add_parser("campaign", help="run the conformance suites and build the report")
     campaign.add_argument("--lab-config", required=True)
     campaign.add_argument("--reports", default="reports")
+    campaign.add_argument(
+        "--resume", nargs="?", const="latest", default=None, metavar="CAMPAIGN_DIR",
+        help="finish an interrupted campaign (default: reports/latest) without re-running finished tests",
+    )
+    campaign.add_argument("--signing-key", help="Ed25519 PEM private key (default: $HARNESS_SIGNING_KEY, else throw-away)")
     campaign.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     campaign.set_defaults(func=_campaign)
+
+    evidence = commands.add_parser("evidence", help="evidence bundle tools").add_subparsers(dest="action", required=True)
+    verify = evidence.add_parser("verify", help="check a bundle's signature and every file in its manifest")
+    verify.add_argument("path")
+    verify.add_argument("--fingerprint", help="require this signing key (SHA256:...)")
+    verify.set_defaults(func=_evidence_verify)
     return parser
 
 

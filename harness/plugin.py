@@ -9,6 +9,7 @@ Markers:
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -17,30 +18,31 @@ from typing import Iterator
 
 import allure
 import pytest
+from allure_pytest.utils import allure_full_name
 
 from harness.config import LabConfig, load_lab_config
 from harness.drivers.link import FrameRecorder, write_pcap
 from harness.drivers.machine import Machine, make_machine
 from harness.errors import ConfigError
+from harness.evidence.atomic import write_atomically, write_text_atomically
+from harness.evidence.catalogue import Catalogue, load_catalogue
+from harness.evidence.records import RECORD_NAME, VerdictRecord, finished_tests, write_record
 from harness.evidence.environment import write_allure_environment
 from harness.tester import TesterNode
 
 LINK_RESTART_TIMEOUT_S = 30.0
-COMPLIANCE_POINTS = {
-    "AP-IPV6": "IPv6 enabled by default",
-    "AP-CELL": "4G Cat-1 / NB-IoT attach",
-    "AP-DID": "Distributed identity authentication",
-    "AP-OOOC": "One object, one code, one number, one data",
-    "AP-ACCESS": "Network-access management",
-    "AP-SECID": "Network security identification",
-    "AP-DATA": "Data classification and grading",
-}
+DEVICE_INFO_TIMEOUT_S = 30.0
+MESSAGE_CHARS = 4000
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness", "IoT conformance harness")
     group.addoption("--lab-config", dest="lab_config", default=None, help="lab config YAML; without it the plugin is inert")
     group.addoption("--evidence-dir", dest="evidence_dir", default=None, help="where captures and transcripts go")
+    group.addoption(
+        "--skip-done", dest="skip_done", action="store_true",
+        help="deselect tests that already have a verdict in the evidence dir (resuming a campaign)",
+    )
     parser.addini("lab_config", "default lab config YAML", default=None)
     parser.addini("evidence_dir", "default evidence directory", default="reports/evidence")
 
@@ -49,10 +51,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class CampaignContext:
     config: LabConfig
     config_path: Path
-    evidence_dir: Path
+    evidence_dir: Path  # the campaign's evidence folder: tests/ and one run-N/ per session
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.evidence_dir / "tests"
+
+    def new_run_dir(self) -> Path:
+        """Session-wide evidence (full capture, console, QEMU logs) of this
+        pytest session; a resumed campaign adds run-2, run-3, ..."""
+        number = 1
+        while (self.evidence_dir / f"run-{number}").exists():
+            number += 1
+        path = self.evidence_dir / f"run-{number}"
+        path.mkdir(parents=True)
+        return path
 
 
 _CONTEXT_KEY = pytest.StashKey[CampaignContext]()
+
+
+_CATALOGUE_KEY = pytest.StashKey[Catalogue]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,11 +104,36 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         write_allure_environment(Path(results_dir), context.config)
 
 
+def _catalogue(config: pytest.Config) -> Catalogue:
+    if _CATALOGUE_KEY not in config.stash:
+        try:
+            config.stash[_CATALOGUE_KEY] = load_catalogue()
+        except ConfigError as exc:
+            raise pytest.UsageError(f"invalid requirement catalogue:\n{exc}") from None
+    return config.stash[_CATALOGUE_KEY]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every requirement marker must name catalogue ids; checked even without
+    a lab config, so a typo never reaches a report. Only tests that carry the
+    marker are affected: the plugin stays out of unrelated test suites."""
     for item in items:
         for mark in item.iter_markers("requirement"):
-            if not mark.args or mark.args[0] not in COMPLIANCE_POINTS:
-                raise pytest.UsageError(f"{item.nodeid}: requirement marker names unknown compliance point {mark.args[:1]}")
+            catalogue = _catalogue(config)
+            unknown = catalogue.unknown(mark.args[0], mark.args[1:]) if mark.args else ["nothing"]
+            if unknown:
+                raise pytest.UsageError(f"{item.nodeid}: requirement marker names {', '.join(unknown)}, not in the catalogue")
+    context = config.stash.get(_CONTEXT_KEY, None)
+    if context is not None and config.getoption("skip_done"):
+        done = finished_tests(context.tests_dir, _allure_results_dir(config))
+        keep = [item for item in items if item.nodeid not in done]
+        config.hook.pytest_deselected(items=[item for item in items if item.nodeid in done])
+        items[:] = keep
+
+
+def _allure_results_dir(config: pytest.Config) -> Path | None:
+    results = getattr(config.option, "allure_report_dir", None)
+    return Path(results) if results else None
 
 
 # -- fixtures ------------------------------------------------------------------
@@ -120,14 +164,28 @@ def dut(request: pytest.FixtureRequest) -> Iterator[Dut]:
     """Boots (or powers on) the DUT once per session. A boot failure is a lab
     failure: it raises a HarnessError and every test using it is `broken`."""
     context = _context(request)
-    recorder = FrameRecorder(context.evidence_dir / "link.pcap")
-    machine = make_machine(context.config, context.evidence_dir, recorder)
+    run_dir = context.new_run_dir()
+    recorder = FrameRecorder(run_dir / "link.pcap")
+    machine = make_machine(context.config, run_dir, recorder)
     try:
         machine.start()
+        _record_device_info(context.config, machine, run_dir)
         yield Dut(context.config, machine, recorder)
     finally:
         machine.stop()
         recorder.close()
+
+
+def _record_device_info(config: LabConfig, machine: Machine, run_dir: Path) -> None:
+    """What the device says about itself, for the DUT identity in the bundle."""
+    from harness.drivers.console import run_command
+
+    command = config.declaration.commands.device_info
+    if not command or machine.console is None:
+        return
+    result = run_command(machine.console, command, DEVICE_INFO_TIMEOUT_S)
+    fields = dict(line.split("=", 1) for line in result.output.splitlines() if "=" in line)
+    write_text_atomically(run_dir / "device-info.json", json.dumps(fields, indent=2) + "\n")
 
 
 @pytest.fixture(scope="session")
@@ -155,11 +213,13 @@ def link_up(dut: Dut) -> int:
 def _requirement_labels(request: pytest.FixtureRequest) -> None:
     for mark in request.node.iter_markers("requirement"):
         point, *clauses = mark.args
-        allure.dynamic.epic(f"{point} {COMPLIANCE_POINTS[point]}")
+        allure.dynamic.epic(f"{point} {_catalogue(request.config).points[point].title}")
         allure.dynamic.label("compliance_point", point)
         for clause in clauses:
             allure.dynamic.story(clause)
             allure.dynamic.label("clause", clause)
+            # The report lives in html/; the matrix beside it, one level up.
+            allure.dynamic.link(f"../traceability.html#{clause}", name=f"traceability: {clause}")
     declaration = request.config.stash.get(_CONTEXT_KEY, None)
     if declaration is None:
         return
@@ -191,13 +251,68 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     if dut is None or _CONTEXT_KEY not in item.config.stash:
         return
     started, ended = item.stash[_SLICE_START], time.time()
-    folder = item.config.stash[_CONTEXT_KEY].evidence_dir / "tests" / _safe_name(item.nodeid)
-    pcap = write_pcap(folder / "capture.pcap", dut.recorder.frames_between(started, ended))
+    folder = item.config.stash[_CONTEXT_KEY].tests_dir / _safe_name(item.nodeid)
+    frames = dut.recorder.frames_between(started, ended)
+    pcap = write_atomically(folder / "capture.pcap", lambda temporary: write_pcap(temporary, frames))
     allure.attach.file(str(pcap), name="capture.pcap", attachment_type=allure.attachment_type.PCAP)
     if dut.console is not None:
         transcript = dut.console.transcript_between(started, ended)
-        (folder / "console.log").write_text(transcript)
+        write_text_atomically(folder / "console.log", transcript)
         allure.attach(transcript, name="console.log", attachment_type=allure.attachment_type.TEXT)
+
+
+_PHASES = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Once teardown is done, write the test's verdict record atomically:
+    a campaign killed later keeps it, and a resumed one skips the test."""
+    outcome = yield
+    report = outcome.get_result()
+    phases = item.stash.setdefault(_PHASES, {})
+    phases[report.when] = (report, call.excinfo)
+    context = item.config.stash.get(_CONTEXT_KEY, None)
+    if report.when != "teardown" or context is None:
+        return
+    status, message = _verdict(phases)
+    marks = list(item.iter_markers("requirement"))
+    folder = context.tests_dir / _safe_name(item.nodeid)
+    evidence = tuple(
+        path.relative_to(context.evidence_dir.parent).as_posix()
+        for path in sorted(folder.glob("*")) if path.name != RECORD_NAME and not path.name.startswith(".")
+    )
+    record = VerdictRecord(
+        nodeid=item.nodeid,
+        name=item.name,
+        point=marks[0].args[0] if marks else None,
+        clauses=tuple(clause for mark in marks for clause in mark.args[1:]),
+        status=status,
+        message=message[:MESSAGE_CHARS],
+        started=item.stash.get(_SLICE_START, 0.0),
+        stopped=time.time(),
+        evidence=evidence,
+        allure_full_name=allure_full_name(item),
+    )
+    write_record(folder, record)
+
+
+def _verdict(phases: dict) -> tuple[str, str]:
+    """The allure verdict of a test from its phases: an AssertionError in the
+    test body is a product failure; any other error anywhere is broken."""
+    for when in ("setup", "call", "teardown"):
+        if when not in phases:
+            continue
+        report, excinfo = phases[when]
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            return "skipped", reason
+        if report.failed:
+            message = str(excinfo.value) if excinfo else str(report.longrepr)
+            if when == "call" and excinfo is not None and excinfo.errisinstance(AssertionError):
+                return "failed", message
+            return "broken", f"{excinfo.typename if excinfo else 'error'}: {message}"
+    return "passed", ""
 
 
 def _safe_name(nodeid: str) -> str:

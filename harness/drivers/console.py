@@ -46,7 +46,9 @@ def _stamp(moment: float) -> str:
 
 class SerialConsole:
     """A console on a pyserial URL. A reader thread drains the port into a
-    decoded buffer and the transcript, so nothing is lost between expects."""
+    decoded buffer and the transcript, so nothing is lost between expects.
+    pyserial's open() discards input already pending (reset_input_buffer),
+    so a DUT must not start talking before this returns: QEMU starts paused."""
 
     def __init__(self, url: str, transcript_path: Path, baudrate: int = 115200):
         self.url = url

@@ -78,8 +78,8 @@ def test_results_carry_labels_environment_and_evidence_slices(make_lab_config, t
     image = json.loads((REPO / "build" / "refdut" / "image.json").read_text())
     assert f"image.sha256={image['image_sha256']}" in environment
     manifest = json.loads((campaign / "manifest.json").read_text())["files"]
-    assert "evidence/link.pcap" in manifest and "evidence/console.log" in manifest
-    assert "evidence/qemu-filter-dump.pcap" in manifest
+    assert "evidence/run-1/link.pcap" in manifest and "evidence/run-1/console.log" in manifest
+    assert "evidence/run-1/qemu-filter-dump.pcap" in manifest
 
 
 def test_a_dut_that_never_boots_is_broken_not_failed(make_lab_config, tmp_path):

@@ -82,11 +82,13 @@ def test_transcript_lines_carry_timestamps_and_slice_by_time(loop_console):
 
 def test_a_peer_that_hangs_up_is_a_console_error_not_a_hang(tmp_path):
     def say_and_leave(conn):
+        conn.recv(1)  # pyserial discards what arrives before open() returns
         conn.sendall(b"partial boot log\r\n")
 
     device = FakeDevice(say_and_leave)
     console = SerialConsole(f"socket://127.0.0.1:{device.port}", tmp_path / "c.log")
     try:
+        console.send_line("")
         with pytest.raises(ConsoleError) as caught:
             console.expect("never", timeout=10)
         assert not isinstance(caught.value, ConsoleTimeout)

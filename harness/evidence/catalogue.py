@@ -1,0 +1,48 @@
+"""The requirement catalogue (testsuites/requirements.yaml): compliance points
+and the clauses that make them testable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from harness.errors import ConfigError
+
+DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "testsuites" / "requirements.yaml"
+
+
+class Clause(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    standard: str
+    section: str
+    title: str
+
+
+class Point(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    title: str
+    clauses: dict[str, Clause]
+
+
+class Catalogue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    points: dict[str, Point]
+
+    def unknown(self, point: str, clauses: tuple[str, ...]) -> list[str]:
+        """What a requirement marker names that the catalogue does not hold."""
+        if point not in self.points:
+            return [f"compliance point {point!r}"]
+        return [f"clause {clause!r} of {point}" for clause in clauses if clause not in self.points[point].clauses]
+
+
+def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Catalogue.model_validate(data)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(str(path), [(None, "", f"cannot read the requirement catalogue: {exc}")]) from None
+    except ValidationError as exc:
+        problems = [(None, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors(include_url=False)]
+        raise ConfigError(str(path), problems) from None

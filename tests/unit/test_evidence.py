@@ -1,0 +1,119 @@
+"""Evidence building blocks: traceability, records, signing, verification."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from harness.evidence import signing
+from harness.evidence.catalogue import load_catalogue
+from harness.evidence.records import VerdictRecord, read_records, write_record
+from harness.evidence.traceability import NOT_COVERED, build_matrix, combine
+
+
+def record(nodeid: str, status: str, clauses=("RFC4862-5.4.2",), point="AP-IPV6") -> VerdictRecord:
+    return VerdictRecord(nodeid, nodeid.split("::")[-1], point, tuple(clauses), status, "", 0.0, 1.0, (f"evidence/{nodeid}.pcap",))
+
+
+@pytest.mark.parametrize(
+    "verdicts, clause_verdict",
+    [([], NOT_COVERED), (["passed"], "passed"), (["passed", "failed"], "failed"), (["passed", "broken"], "broken"),
+     (["failed", "broken"], "failed"), (["skipped"], "skipped"), (["skipped", "passed"], "passed")],
+)
+def test_clause_verdict_precedence(verdicts, clause_verdict):
+    assert combine(verdicts) == clause_verdict
+
+
+def test_matrix_keeps_uncovered_clauses_and_links_evidence():
+    records = {r.nodeid: r for r in [record("a::t1", "passed"), record("a::t2", "failed"), record("a::t3", "passed", ["RFC3810-5.2"])]}
+    points = {p.id: p for p in build_matrix(load_catalogue(), records)}
+    clauses = {c.id: c for c in points["AP-IPV6"].clauses}
+    assert clauses["RFC4862-5.4.2"].verdict == "failed"
+    assert [t.nodeid for t in clauses["RFC4862-5.4.2"].tests] == ["a::t1", "a::t2"]
+    assert clauses["RFC3810-5.2"].tests[0].evidence == ("evidence/a::t3.pcap",)
+    assert clauses["RFC8106-5.1"].verdict == NOT_COVERED and clauses["RFC8106-5.1"].tests == ()
+    assert points["AP-IPV6"].verdict == "failed"
+    assert points["AP-CELL"].verdict == NOT_COVERED
+    assert sum(len(p.clauses) for p in points.values()) == sum(len(p.clauses) for p in load_catalogue().points.values())
+
+
+def test_records_round_trip_and_damaged_ones_count_as_absent(tmp_path):
+    write_record(tmp_path / "one", record("x::one", "passed"))
+    (tmp_path / "two").mkdir()
+    (tmp_path / "two" / "result.json").write_text('{"nodeid": "x::two", "sta')
+    records = read_records(tmp_path)
+    assert list(records) == ["x::one"] and records["x::one"].clauses == ("RFC4862-5.4.2",)
+    assert not list(tmp_path.glob("one/.*.tmp")), "no temporary file is left behind"
+
+
+@pytest.fixture
+def bundle(tmp_path):
+    root = tmp_path / "bundle"
+    (root / "evidence").mkdir(parents=True)
+    (root / "evidence" / "console.log").write_text("boot\n")
+    (root / "summary.html").write_text("<html></html>")
+    key = signing.load_signing_key(None)
+    signing.write_manifest(root, {"id": "t"}, key)
+    signing.sign_manifest(root, key)
+    return root, key
+
+
+def test_a_fresh_bundle_verifies_and_names_its_throwaway_key(bundle):
+    root, key = bundle
+    result = signing.verify_bundle(root)
+    assert result.ok and result.key_kind == signing.THROWAWAY and result.fingerprint == key.fingerprint
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert "throw-away" in manifest["signing"]["warning"]
+
+
+def test_verification_names_modified_missing_and_extra_files(bundle):
+    root, _ = bundle
+    (root / "evidence" / "console.log").write_text("boot!\n")
+    (root / "summary.html").unlink()
+    (root / "evidence" / "planted.txt").write_text("x")
+    result = signing.verify_bundle(root)
+    assert (result.modified, result.missing, result.extra) == (["evidence/console.log"], ["summary.html"], ["evidence/planted.txt"])
+
+
+def test_a_bundle_signed_by_another_key_fails_when_the_key_is_pinned(bundle):
+    root, key = bundle
+    assert signing.verify_bundle(root, key.fingerprint).ok
+    other = signing.load_signing_key(None)
+    result = signing.verify_bundle(root, other.fingerprint)
+    assert not result.ok and "not by the trusted key" in result.signature_problems[0]
+
+
+def test_lab_key_comes_from_the_environment_and_stays_out_of_the_bundle(tmp_path, monkeypatch):
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_file = tmp_path / "lab.pem"
+    key_file.write_bytes(pem)
+    monkeypatch.setenv(signing.KEY_ENVIRONMENT, str(key_file))
+    key = signing.load_signing_key(None)
+    assert key.kind == signing.LAB
+    root = tmp_path / "bundle"
+    root.mkdir()
+    (root / "a.txt").write_text("a")
+    signing.write_manifest(root, {}, key)
+    signing.sign_manifest(root, key)
+    raw_private = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    for path in root.rglob("*"):
+        data = path.read_bytes()
+        assert raw_private not in data and b"PRIVATE KEY" not in data
+    assert signing.verify_bundle(root).key_kind == signing.LAB
+
+
+def test_a_key_that_is_not_ed25519_is_refused(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    path = tmp_path / "ec.pem"
+    path.write_bytes(pem)
+    with pytest.raises(signing.HarnessError, match="not an Ed25519"):
+        signing.load_signing_key(path)

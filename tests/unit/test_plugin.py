@@ -1,0 +1,59 @@
+"""The pytest plugin: inert without a lab config, strict about requirement ids."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.evidence.catalogue import load_catalogue
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_pytest(tmp_path: Path, body: str, *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["harness.plugin"]\n')
+    (tmp_path / "test_sample.py").write_text("import pytest\n\n" + body)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path), *args],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+
+
+def test_catalogue_holds_every_compliance_point():
+    catalogue = load_catalogue()
+    assert set(catalogue.points) == {"AP-IPV6", "AP-CELL", "AP-DID", "AP-OOOC", "AP-ACCESS", "AP-SECID", "AP-DATA"}
+    assert all(point.clauses for point in catalogue.points.values())
+
+
+def test_plugin_is_inert_without_a_lab_config(tmp_path):
+    result = run_pytest(tmp_path, "def test_plain():\n    assert 1 + 1 == 2\n\ndef test_dut(dut):\n    pass\n")
+    assert result.returncode == 0, result.stdout
+    assert "1 passed, 1 skipped" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "marker, named",
+    [('"AP-TELEPORT", "RFC4862-5.4.2"', "compliance point 'AP-TELEPORT'"), ('"AP-IPV6", "RFC9999-1"', "clause 'RFC9999-1' of AP-IPV6")],
+    ids=["unknown point", "unknown clause"],
+)
+def test_requirement_marker_must_name_catalogue_ids(tmp_path, marker, named):
+    result = run_pytest(tmp_path, f"@pytest.mark.requirement({marker})\ndef test_x():\n    pass\n")
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert named in result.stderr and "not in the catalogue" in result.stderr
+
+
+def test_a_known_requirement_marker_is_accepted(tmp_path):
+    result = run_pytest(tmp_path, '@pytest.mark.requirement("AP-IPV6", "RFC4862-5.4.2")\ndef test_x():\n    pass\n')
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_bad_lab_config_is_a_usage_error_naming_the_line(tmp_path):
+    bad = tmp_path / "lab.yaml"
+    bad.write_text((REPO / "lab_configs" / "qemu-x86_64.yaml").read_text().replace("memory_mb: 256", "memory_mb: x"))
+    result = run_pytest(tmp_path, "def test_x():\n    pass\n", "--lab-config", str(bad))
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert f"{bad}:11: dut.memory_mb:" in result.stderr
+    assert "Traceback" not in result.stderr
