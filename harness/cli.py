@@ -41,6 +41,12 @@ def _campaign(args: argparse.Namespace) -> int:
     return run_campaign(Path(args.lab_config), Path(args.reports), args.pytest_args, resume, args.signing_key)
 
 
+def _fault_matrix(args: argparse.Namespace) -> int:
+    from harness.faultmatrix import main as run_fault_matrix
+
+    return run_fault_matrix(Path(args.reports), args.parallel, args.profiles, args.with_slow)
+
+
 def _evidence_verify(args: argparse.Namespace) -> int:
     from harness.evidence.signing import verify_bundle
 
@@ -79,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.add_argument("--signing-key", help="Ed25519 PEM private key (default: $HARNESS_SIGNING_KEY, else throw-away)")
     campaign.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     campaign.set_defaults(func=_campaign)
+
+    matrix = commands.add_parser("fault-matrix", help="run the suite under every reference-DUT fault profile")
+    matrix.add_argument("--reports", default="reports/fault-matrix")
+    matrix.add_argument("--parallel", type=int, default=4, help="campaigns at once (one QEMU each; they are mostly idle)")
+    matrix.add_argument("--profile", action="append", dest="profiles", help="only these profiles (repeatable)")
+    matrix.add_argument("--with-slow", action="store_true", help="run the 60 s reassembly case under every profile")
+    matrix.set_defaults(func=_fault_matrix)
 
     evidence = commands.add_parser("evidence", help="evidence bundle tools").add_subparsers(dest="action", required=True)
     verify = evidence.add_parser("verify", help="check a bundle's signature and every file in its manifest")

@@ -78,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requirement(point, *clauses): compliance point and clauses a test checks")
     config.addinivalue_line("markers", "needs_feature(name): skip unless the DUT declares this feature")
     config.addinivalue_line("markers", "needs_command(name): skip unless the DUT declares this console command")
+    config.addinivalue_line("markers", "slow: waits out a long protocol timer (deselect with -m 'not slow')")
     path = config.getoption("lab_config") or config.getini("lab_config")
     if not path:
         return
@@ -169,6 +170,8 @@ def dut(request: pytest.FixtureRequest) -> Iterator[Dut]:
     machine = make_machine(context.config, run_dir, recorder)
     try:
         machine.start()
+        session = {"boot_seconds": machine.boot_seconds, "started": time.time()}
+        write_text_atomically(run_dir / "session.json", json.dumps(session, indent=2) + "\n")
         _record_device_info(context.config, machine, run_dir)
         yield Dut(context.config, machine, recorder)
     finally:
@@ -193,11 +196,10 @@ def tester(dut: Dut) -> TesterNode:
     return TesterNode(dut.machine.link, dut.config.tester.mac, dut.config.tester.prefix)
 
 
-@pytest.fixture
-def link_up(dut: Dut) -> int:
-    """Restart the DUT's interface so a test sees a fresh link-up; returns the
-    recorder index from which the new frames start. Uses the declared console
-    command, else a machine reset (a reboot also brings the link up)."""
+def restart_link(dut: Dut) -> int:
+    """Restart the DUT's interface (which also clears what it learned from
+    routers) and return the recorder index where the new frames start. Uses
+    the declared console command, else a machine reset."""
     command = dut.config.declaration.commands.link_restart
     mark = dut.recorder.mark()
     if command:
@@ -207,6 +209,12 @@ def link_up(dut: Dut) -> int:
     else:
         dut.machine.reset()
     return mark
+
+
+@pytest.fixture
+def link_up(dut: Dut) -> int:
+    """A fresh link-up for this test: the recorder index it starts at."""
+    return restart_link(dut)
 
 
 @pytest.fixture(autouse=True)
@@ -298,8 +306,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 
 def _verdict(phases: dict) -> tuple[str, str]:
-    """The allure verdict of a test from its phases: an AssertionError in the
-    test body is a product failure; any other error anywhere is broken."""
+    """The verdict of a test from its phases, by allure's own rule: an
+    AssertionError (a NonConformance, raised by the test or by a fixture that
+    needs the DUT to have done something) is a product failure; any other
+    error is broken."""
     for when in ("setup", "call", "teardown"):
         if when not in phases:
             continue
@@ -309,7 +319,7 @@ def _verdict(phases: dict) -> tuple[str, str]:
             return "skipped", reason
         if report.failed:
             message = str(excinfo.value) if excinfo else str(report.longrepr)
-            if when == "call" and excinfo is not None and excinfo.errisinstance(AssertionError):
+            if excinfo is not None and excinfo.errisinstance((AssertionError, pytest.fail.Exception)):
                 return "failed", message
             return "broken", f"{excinfo.typename if excinfo else 'error'}: {message}"
     return "passed", ""

@@ -1,20 +1,23 @@
 """The tester node (TAHI's TN): the harness's own host and router on the
 DUT's link. It builds frames with scapy, sends them through the Link and
-answers neighbour solicitations for its own addresses, as a real neighbour
-would, so the DUT can reach it."""
+answers neighbour solicitations for the addresses it claims, as a real
+neighbour would, so the DUT can reach it."""
 
 from __future__ import annotations
 
 import itertools
+import threading
 
-from netaddr import IPAddress
+from netaddr import IPAddress, IPNetwork
 from scapy.layers.inet6 import (
     ICMPv6EchoRequest,
     ICMPv6ND_NA,
     ICMPv6ND_NS,
     ICMPv6ND_RA,
     ICMPv6NDOptDstLLAddr,
+    ICMPv6NDOptMTU,
     ICMPv6NDOptPrefixInfo,
+    ICMPv6NDOptRDNSS,
     ICMPv6NDOptSrcLLAddr,
     IPv6,
 )
@@ -22,85 +25,154 @@ from scapy.layers.l2 import Ether
 from scapy.packet import Packet
 
 from harness.drivers.link import Frame, Link
-from harness.ipv6.addresses import ALL_NODES, eui64_link_local, ip, multicast_mac, solicited_node
+from harness.ipv6.addresses import UNSPECIFIED, eui64_link_local, ip, multicast_mac, solicited_node
 
 # RFC 4861 6.2.1 defaults a router would advertise.
 ROUTER_LIFETIME_S = 1800
 PREFIX_VALID_LIFETIME_S = 86400
 PREFIX_PREFERRED_LIFETIME_S = 14400
+# Off-link peers live here: reached through the tester acting as router.
+OFF_LINK_NETWORK = IPNetwork("2001:db8:ffff::/64")
 
 
 class TesterNode:
     def __init__(self, link: Link, mac: str, prefix: str):
         self.link = link
         self.mac = mac
-        self.prefix = prefix
+        self.prefix = IPNetwork(prefix)
         self.link_local = eui64_link_local(mac)
-        self.global_address = IPAddress(int(IPAddress(prefix.split("/")[0])) | 1, 6)
+        self.global_address = IPAddress(self.prefix.first | 1, 6)
+        self._claimed: set[IPAddress] = {self.link_local, self.global_address}
+        self._claim_lock = threading.Lock()
+        self._sources = itertools.count(0x100)
         self._echo_ids = itertools.count(0x4800)
+        self.answering = True  # False: play a neighbour that went away (NUD)
         link.recorder.subscribe(self._answer_neighbor_solicitation)
 
-    @property
-    def addresses(self) -> tuple[IPAddress, IPAddress]:
-        return (self.link_local, self.global_address)
+    # -- addresses ---------------------------------------------------------
+    def claim(self, address: IPAddress) -> IPAddress:
+        """Answer neighbour solicitations for this address from now on."""
+        with self._claim_lock:
+            self._claimed.add(ip(address))
+        return ip(address)
 
+    def fresh_source(self) -> IPAddress:
+        """A new on-link address of the tester. Linux rate-limits ICMPv6
+        errors per destination (RFC 4443 2.4 f), so each error probe gets its
+        own source and is answered on its own merits."""
+        return self.claim(IPAddress(self.prefix.first | next(self._sources), 6))
+
+    def off_link_source(self) -> IPAddress:
+        """An address beyond the tester router: the DUT must route to it."""
+        return IPAddress(OFF_LINK_NETWORK.first | next(self._sources), 6)
+
+    def _answer_neighbor_solicitation(self, frame: Frame) -> None:
+        if frame.direction != "rx" or not self.answering:
+            return
+        try:
+            pkt = frame.packet
+            if ICMPv6ND_NS not in pkt:
+                return
+            target = ip(pkt[ICMPv6ND_NS].tgt)
+            with self._claim_lock:
+                ours = target in self._claimed
+            if not ours or ip(pkt[IPv6].src) == UNSPECIFIED:
+                return  # not ours, or a DAD probe: silence is the right answer
+        except Exception:
+            return  # an undissectable frame is not a solicitation for us
+        answer = IPv6(src=str(target), dst=pkt[IPv6].src) / ICMPv6ND_NA(tgt=str(target), R=1, S=1, O=1) / ICMPv6NDOptDstLLAddr(
+            lladdr=self.mac
+        )
+        self.send(answer, pkt[Ether].src)
+
+    # -- sending -----------------------------------------------------------
     def send(self, packet: Packet, dst_mac: str) -> None:
         self.link.send(bytes(Ether(src=self.mac, dst=dst_mac) / packet))
 
     def send_multicast(self, packet: Packet) -> None:
         self.send(packet, multicast_mac(packet[IPv6].dst))
 
-    def _answer_neighbor_solicitation(self, frame: Frame) -> None:
-        if frame.direction != "rx":
-            return
-        try:
-            pkt = frame.packet
-            if ICMPv6ND_NS not in pkt or ip(pkt[ICMPv6ND_NS].tgt) not in self.addresses:
-                return
-        except Exception:
-            return  # an undissectable frame is not a solicitation for us
-        target = pkt[ICMPv6ND_NS].tgt
-        if ip(pkt[IPv6].src) == ip("::"):
-            return  # the DUT probing for a duplicate: staying silent is the right answer
-        answer = IPv6(src=target, dst=pkt[IPv6].src) / ICMPv6ND_NA(tgt=target, R=1, S=1, O=1) / ICMPv6NDOptDstLLAddr(
-            lladdr=self.mac
-        )
-        self.send(answer, pkt[Ether].src)
+    def send_to_dut(self, packet: Packet, dut_mac: str) -> None:
+        """Unicast or multicast, the Ethernet destination follows the IPv6 one."""
+        if ip(packet[IPv6].dst).is_multicast():
+            self.send_multicast(packet)
+        else:
+            self.send(packet, dut_mac)
 
     # -- stimuli -----------------------------------------------------------
-    def neighbor_solicitation(self, target: str | IPAddress) -> None:
-        """Multicast NS from the tester's link-local address (RFC 4861 7.2.2)."""
-        group = solicited_node(target)
+    def neighbor_solicitation(self, target: str | IPAddress, hop_limit: int = 255, unicast_mac: str | None = None) -> None:
+        """NS from the tester's link-local address (RFC 4861 7.2.2): multicast
+        to the solicited-node group, or unicast (a NUD probe) when a MAC is given."""
+        destination = str(target) if unicast_mac else str(solicited_node(target))
         packet = (
-            IPv6(src=str(self.link_local), dst=str(group))
+            IPv6(src=str(self.link_local), dst=destination, hlim=hop_limit)
             / ICMPv6ND_NS(tgt=str(target))
             / ICMPv6NDOptSrcLLAddr(lladdr=self.mac)
         )
-        self.send_multicast(packet)
+        if unicast_mac:
+            self.send(packet, unicast_mac)
+        else:
+            self.send_multicast(packet)
 
-    def router_advertisement(self, prefix: str | None = None) -> None:
-        """Unsolicited RA to all nodes with one on-link, autonomous /64 prefix."""
-        network, length = (prefix or self.prefix).split("/")
-        packet = (
-            IPv6(src=str(self.link_local), dst=str(ALL_NODES))
-            / ICMPv6ND_RA(routerlifetime=ROUTER_LIFETIME_S, prf=0)
-            / ICMPv6NDOptSrcLLAddr(lladdr=self.mac)
-            / ICMPv6NDOptPrefixInfo(
-                prefix=network,
-                prefixlen=int(length),
-                L=1,
-                A=1,
-                validlifetime=PREFIX_VALID_LIFETIME_S,
-                preferredlifetime=PREFIX_PREFERRED_LIFETIME_S,
-            )
+    def router_advertisement(
+        self,
+        prefix: str | IPNetwork | None = None,
+        *,
+        prefix_length: int | None = None,
+        autonomous: bool = True,
+        valid: int = PREFIX_VALID_LIFETIME_S,
+        preferred: int = PREFIX_PREFERRED_LIFETIME_S,
+        router_lifetime: int = ROUTER_LIFETIME_S,
+        cur_hop_limit: int = 0,
+        hop_limit: int = 255,
+        source: IPAddress | None = None,
+        mtu: int | None = None,
+        rdnss: list[str] | None = None,
+        managed: bool = False,
+        other: bool = False,
+        reachable_ms: int = 0,
+    ) -> None:
+        """An unsolicited RA to all nodes. Every knob exists to build both
+        valid advertisements and the invalid ones RFC 4861 6.1.2 and
+        RFC 4862 5.5.3 require a host to ignore."""
+        network = IPNetwork(prefix) if prefix is not None else self.prefix
+        packet = IPv6(src=str(source or self.link_local), dst="ff02::1", hlim=hop_limit) / ICMPv6ND_RA(
+            chlim=cur_hop_limit, M=int(managed), O=int(other), routerlifetime=router_lifetime,
+            reachabletime=reachable_ms, prf=0,
+        )
+        packet /= ICMPv6NDOptSrcLLAddr(lladdr=self.mac)
+        if mtu is not None:
+            packet /= ICMPv6NDOptMTU(mtu=mtu)
+        if rdnss:
+            packet /= ICMPv6NDOptRDNSS(dns=rdnss, lifetime=ROUTER_LIFETIME_S)
+        packet /= ICMPv6NDOptPrefixInfo(
+            prefix=str(network.network),
+            prefixlen=prefix_length if prefix_length is not None else network.prefixlen,
+            L=1,
+            A=int(autonomous),
+            validlifetime=valid,
+            preferredlifetime=preferred,
         )
         self.send_multicast(packet)
 
-    def echo_request(self, destination: str | IPAddress, dst_mac: str, source: IPAddress | None = None) -> int:
+    def echo_request(
+        self,
+        destination: str | IPAddress,
+        dst_mac: str,
+        source: IPAddress | None = None,
+        payload: bytes = b"iot-conformance-harness",
+        **ipv6_fields: object,
+    ) -> int:
         """Send one echo request; return its identifier for matching the reply."""
         identifier = next(self._echo_ids) & 0xFFFF
-        packet = IPv6(src=str(source or self.global_address), dst=str(destination)) / ICMPv6EchoRequest(
-            id=identifier, seq=1, data=b"iot-conformance-harness"
+        packet = IPv6(src=str(source or self.global_address), dst=str(destination), **ipv6_fields) / ICMPv6EchoRequest(
+            id=identifier, seq=1, data=payload
         )
-        self.send(packet, dst_mac)
+        if ip(destination).is_multicast():
+            self.send_multicast(packet)
+        else:
+            self.send(packet, dst_mac)
         return identifier
+
+    def next_echo_id(self) -> int:
+        return next(self._echo_ids) & 0xFFFF

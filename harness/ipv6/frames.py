@@ -143,3 +143,25 @@ def is_echo_reply(pkt: Packet, mac: str, source: str, identifier: int) -> bool:
     )
 
 
+
+
+def icmp_error(pkt: Packet, mac: str, error_class: type[Packet]) -> Packet | None:
+    """The ICMPv6 error layer of that class in a frame from the DUT, or None."""
+    if not _from(pkt, mac) or error_class not in pkt:
+        return None
+    return pkt[error_class]
+
+
+def is_unicast_neighbor_solicitation(pkt: Packet, mac: str, target: str) -> bool:
+    """A NUD probe: NS from the DUT sent to the neighbour itself (RFC 4861 7.3.3)."""
+    return (
+        _from(pkt, mac)
+        and ICMPv6ND_NS in pkt
+        and ip(pkt[ICMPv6ND_NS].tgt) == ip(target)
+        and not ip(pkt[IPv6].dst).is_multicast()
+    )
+
+
+def any_reply_from(pkt: Packet, mac: str, identifier: int) -> bool:
+    """An echo reply with this identifier from the DUT, whatever its source."""
+    return _from(pkt, mac) and ICMPv6EchoReply in pkt and pkt[ICMPv6EchoReply].id == identifier

@@ -23,7 +23,8 @@ from harness.evidence.signing import MANIFEST, SIGNATURE, bundle_files, verify_b
 from tests.integration.conftest import lab_config_variant
 
 REPO = Path(__file__).resolve().parents[2]
-SUITE_SIZE = 6
+SUBSET = ["--", "-k", "test_link_up"]  # five quick cases: enough to kill a campaign between two of them
+SUITE_SIZE = 5
 RECORD_WAIT_S = 300.0
 BROWSER_TIMEOUT_S = 120
 BROWSER_RENDER_BUDGET_MS = 20000
@@ -38,7 +39,7 @@ def campaign(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory, refdut_image) -> Path:
     work = tmp_path_factory.mktemp("bundle")
-    result = campaign("--lab-config", str(lab_config_variant(work, "conformant")), "--reports", str(work / "reports"))
+    result = campaign("--lab-config", str(lab_config_variant(work, "conformant")), "--reports", str(work / "reports"), *SUBSET)
     assert result.returncode == 0, result.stdout + result.stderr
     return (work / "reports" / "latest").resolve()
 
@@ -132,7 +133,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_verdicts(tmp_path, make_lab
     config = make_lab_config("killed")
     reports = tmp_path / "reports"
     process = subprocess.Popen(
-        [sys.executable, "-m", "harness", "campaign", "--lab-config", str(config), "--reports", str(reports)],
+        [sys.executable, "-m", "harness", "campaign", "--lab-config", str(config), "--reports", str(reports), *SUBSET],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     try:
@@ -150,7 +151,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_verdicts(tmp_path, make_lab
         assert all((root / f).is_file() for f in record.evidence)
     assert not (root / MANIFEST).exists()
 
-    result = campaign("--lab-config", str(config), "--reports", str(reports), "--resume", str(root))
+    result = campaign("--lab-config", str(config), "--reports", str(reports), "--resume", str(root), *SUBSET)
     assert result.returncode == 0, result.stdout + result.stderr
     after = read_records(root / "evidence" / "tests")
     assert len(after) == SUITE_SIZE and {r.status for r in after.values()} == {"passed"}

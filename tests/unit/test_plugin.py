@@ -57,3 +57,55 @@ def test_a_bad_lab_config_is_a_usage_error_naming_the_line(tmp_path):
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     assert f"{bad}:11: dut.memory_mb:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+VERDICT_CASES = '''
+from harness.verdict import nonconformant
+
+@pytest.fixture
+def needs_an_address():
+    nonconformant("RFC 4862 5.5.3", "an address", "none formed")
+
+@pytest.fixture
+def lab_breaks():
+    raise ConnectionResetError("instrument socket died")
+
+def test_passes():
+    pass
+
+def test_product_failure_in_body():
+    nonconformant("RFC 4443 4.2", "a reply", "none")
+
+def test_product_failure_in_fixture(needs_an_address):
+    pass
+
+def test_lab_failure_in_fixture(lab_breaks):
+    pass
+
+def test_lab_failure_in_body():
+    raise TimeoutError("instrument timeout")
+
+def test_not_applicable():
+    pytest.skip("DUT does not declare feature 'nbiot'")
+'''
+
+
+def test_verdict_records_follow_the_product_versus_lab_rule(tmp_path):
+    evidence = tmp_path / "evidence"
+    result = run_pytest(
+        tmp_path, VERDICT_CASES, "--lab-config", str(REPO / "lab_configs" / "qemu-x86_64.yaml"), "--evidence-dir", str(evidence)
+    )
+    from harness.evidence.records import read_records
+
+    verdicts = {r.name: r.status for r in read_records(evidence / "tests").values()}
+    assert verdicts == {
+        "test_passes": "passed",
+        "test_product_failure_in_body": "failed",
+        "test_product_failure_in_fixture": "failed",
+        "test_lab_failure_in_fixture": "broken",
+        "test_lab_failure_in_body": "broken",
+        "test_not_applicable": "skipped",
+    }, result.stdout
+    messages = {r.name: r.message for r in read_records(evidence / "tests").values()}
+    assert messages["test_product_failure_in_fixture"].startswith("RFC 4862 5.5.3: expected an address; observed none formed")
+    assert "ConnectionResetError" in messages["test_lab_failure_in_fixture"]

@@ -1,18 +1,110 @@
-"""Shared steps of the IPv6 suite: learning the DUT's addresses the way a
-neighbour on the link would."""
+"""Shared steps of the IPv6 suite: bringing the DUT to a configured state and
+learning its addresses the way a neighbour on the link would, from the wire
+alone, so the suite runs against any firmware that brings its interface up."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import pytest
-from netaddr import IPAddress
-from scapy.layers.inet6 import ICMPv6ND_NS, IPv6
+from netaddr import IPAddress, IPNetwork
+from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6ND_NS, IPv6
 
 from harness.drivers.link import Frame
 from harness.ipv6.addresses import eui64_link_local, in_prefix, ip, is_link_local
-from harness.ipv6.frames import is_dad_probe, is_router_solicitation
+from harness.ipv6.frames import any_reply_from, is_dad_probe, is_router_solicitation
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, RETRANS_TIMER_S, ROUTER_SOLICITATION_WAIT_S
+from harness.plugin import restart_link
+
+# A tentative address answers nothing (RFC 4862 5.4): echo once per
+# RetransTimer until DAD has had time to finish.
+ECHO_ATTEMPTS = int(DAD_PROBE_WAIT_S / RETRANS_TIMER_S)
+# Documentation prefixes (RFC 3849), one per test that needs its own.
+_prefixes = itertools.count(0x10)
+
+
+def fresh_prefix() -> IPNetwork:
+    return IPNetwork(f"2001:db8:{next(_prefixes):x}::/64")
+
+
+def echo_until_reply(dut, tester, destination, attempts: int = ECHO_ATTEMPTS, **echo_args) -> Frame | None:
+    """Echo requests one RetransTimer apart until one is answered; the reply, or None."""
+    for _ in range(attempts):
+        mark = dut.recorder.mark()
+        identifier = tester.echo_request(destination, dut.mac, **echo_args)
+        reply = dut.recorder.wait_for(lambda p: any_reply_from(p, dut.mac, identifier), RETRANS_TIMER_S, since=mark)
+        if reply is not None:
+            return reply
+    return None
+
+
+def address_in_prefix(dut, tester, prefix: IPNetwork, since: int, wait: float = DAD_PROBE_WAIT_S) -> IPAddress | None:
+    """The address the DUT formed in `prefix`: from its DAD probe when it sends
+    one, else from the source it answers an all-nodes echo with (RFC 6724
+    picks the address matching the asker's prefix), so a DUT that skips DAD
+    is still seen to have an address."""
+    probe = dut.recorder.wait_for(
+        lambda p: is_dad_probe(p, dut.mac) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), wait, since=since
+    )
+    if probe is not None:
+        return ip(probe.packet[ICMPv6ND_NS].tgt)
+    source = tester.claim(IPAddress(prefix.first | 0xA5, 6))
+    reply = echo_until_reply(dut, tester, "ff02::1", attempts=2, source=source)
+    if reply is not None and in_prefix(reply.packet[IPv6].src, prefix):
+        return ip(reply.packet[IPv6].src)
+    return None
+
+
+@dataclass(frozen=True)
+class SlaacOutcome:
+    prefix: IPNetwork
+    router_solicitation: Frame | None
+    dad_probe: Frame | None
+    address: IPAddress | None
+
+
+def configure_by_router(dut, tester, prefix: IPNetwork | None = None) -> SlaacOutcome:
+    """Fresh link-up, answer the DUT's RS with an RA carrying `prefix` (sent
+    unsolicited if no RS comes), then learn the address it forms."""
+    prefix = prefix or tester.prefix
+    link_up = restart_link(dut)
+    solicitation = dut.recorder.wait_for(
+        lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up
+    )
+    mark = dut.recorder.mark()
+    tester.router_advertisement(prefix)
+    probe = dut.recorder.wait_for(
+        lambda p: is_dad_probe(p, dut.mac) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), DAD_PROBE_WAIT_S, since=mark
+    )
+    address = ip(probe.packet[ICMPv6ND_NS].tgt) if probe else address_in_prefix(dut, tester, prefix, mark, wait=0)
+    return SlaacOutcome(prefix, solicitation, probe, address)
+
+
+@pytest.fixture
+def slaac(dut, tester) -> SlaacOutcome:
+    """A DUT freshly configured by the tester router, for tests that change its state."""
+    return configure_by_router(dut, tester)
+
+
+@pytest.fixture(scope="module")
+def configured(dut, tester) -> SlaacOutcome:
+    """One router configuration shared by a module whose tests leave it intact."""
+    return configure_by_router(dut, tester)
+
+
+@pytest.fixture
+def global_address(configured) -> IPAddress:
+    """The DUT's global address; a DUT that formed none fails the test that needs it."""
+    if configured.address is None:
+        from harness.verdict import nonconformant
+
+        nonconformant(
+            "RFC 4862 5.5.3",
+            f"an address formed from the advertised prefix {configured.prefix} (needed by this test)",
+            "none formed",
+        )
+    return configured.address
 
 
 @pytest.fixture
@@ -33,27 +125,9 @@ def dut_link_local(dut) -> IPAddress:
     return ip(pkt[ICMPv6ND_NS].tgt) if ICMPv6ND_NS in pkt and ip(pkt[IPv6].src) == ip("::") else ip(pkt[IPv6].src)
 
 
-@dataclass(frozen=True)
-class SlaacOutcome:
-    prefix: str
-    router_solicitation: Frame | None
-    dad_probe: Frame | None
-
-    @property
-    def address(self) -> IPAddress | None:
-        return ip(self.dad_probe.packet[ICMPv6ND_NS].tgt) if self.dad_probe else None
+def reply_hop_limit(frame: Frame) -> int:
+    return frame.packet[IPv6].hlim
 
 
-@pytest.fixture
-def slaac(dut, tester, link_up) -> SlaacOutcome:
-    """Fresh link-up, answer the DUT's RS with an RA carrying the tester's
-    prefix (send it unsolicited if no RS comes), and wait for the DAD probe
-    of the address the DUT forms from it."""
-    solicitation = dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up)
-    mark = dut.recorder.mark()
-    tester.router_advertisement()
-    prefix = tester.prefix
-    probe = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), DAD_PROBE_WAIT_S, since=mark
-    )
-    return SlaacOutcome(prefix, solicitation, probe)
+def is_echo_reply_frame(frame: Frame) -> bool:
+    return ICMPv6EchoReply in frame.packet

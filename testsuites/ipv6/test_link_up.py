@@ -13,10 +13,21 @@ from harness.ipv6.frames import (
     judge_router_solicitation,
     mld_report,
 )
-from harness.ipv6.timers import DAD_PROBE_WAIT_S, MLD_REPORT_WAIT_S, ROUTER_SOLICITATION_WAIT_S
+from harness.ipv6.timers import (
+    DAD_PROBE_WAIT_S,
+    LINK_UP_ALLOWANCE_S,
+    MLD_REPORT_WAIT_S,
+    RETRANS_TIMER_S,
+    ROUTER_SOLICITATION_WAIT_S,
+    RTR_SOLICITATION_INTERVAL_S,
+)
 from harness.verdict import nonconformant
 
 pytestmark = pytest.mark.needs_feature("ipv6")
+
+# RFC 7559 2: the first retransmission timeout is IRT plus up to +-10 % (RAND).
+MIN_RS_SPACING_S = 0.9 * RTR_SOLICITATION_INTERVAL_S
+SECOND_RS_WAIT_S = 1.1 * RTR_SOLICITATION_INTERVAL_S + LINK_UP_ALLOWANCE_S
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4862-5.4.2")
@@ -68,3 +79,43 @@ def test_router_solicitation_after_link_up(dut, link_up):
     findings = judge_router_solicitation(frame.packet)
     if findings:
         nonconformant("RFC 4861 6.3.7", "an RS to ff02::2 with hop limit 255", "; ".join(findings))
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC4861-6.3.7")
+def test_router_solicitations_are_spaced_by_the_interval(dut, link_up):
+    """RFC 4861 6.3.7 with RFC 7559 2: with no router answering, RSs are
+    repeated no faster than RTR_SOLICITATION_INTERVAL (4 s), less the 10 %
+    randomisation RFC 7559 allows."""
+    first = dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up)
+    if first is None:
+        nonconformant("RFC 4861 6.3.7", "a first Router Solicitation after link-up", "none")
+    second = dut.recorder.wait_for(
+        lambda p: is_router_solicitation(p, dut.mac), SECOND_RS_WAIT_S, since=first.index + 1
+    )
+    if second is None:
+        nonconformant(
+            "RFC 4861 6.3.7", f"a retransmitted Router Solicitation within {SECOND_RS_WAIT_S:.0f} s of the first", "none"
+        )
+    spacing = second.time - first.time
+    if spacing < MIN_RS_SPACING_S:
+        nonconformant(
+            "RFC 4861 6.3.7 / RFC 7559 2",
+            f"retransmitted RSs at least {MIN_RS_SPACING_S:.1f} s apart",
+            f"{spacing:.2f} s between the first two",
+        )
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC3810-8")
+@pytest.mark.needs_feature("mldv2")
+def test_no_mldv1_reports_after_link_up(dut, link_up):
+    """RFC 3810 8: an MLDv2 host sends MLDv1 reports only in compatibility
+    mode, after hearing an MLDv1 query; the tester sent none."""
+    # Absence is judged over a bounded observation window after link-up.
+    dut.recorder.wait_for(lambda p: False, MLD_REPORT_WAIT_S + RETRANS_TIMER_S, since=link_up)
+    reports = [mld_report(f.packet, dut.mac) for f in dut.recorder.frames(link_up) if f.direction == "rx"]
+    reports = [r for r in reports if r is not None]
+    if not reports:
+        nonconformant("RFC 3810 8", "MLDv2 reports after link-up", "no MLD report at all")
+    v1 = [r for r in reports if r.version == 1]
+    if v1:
+        nonconformant("RFC 3810 8", "only MLDv2 reports with no MLDv1 querier present", f"{len(v1)} MLDv1 reports")

@@ -1,42 +1,54 @@
-"""AP-IPV6, stateless autoconfiguration: the DUT forms a global address from
-the tester router's prefix and is reachable on it."""
+"""AP-IPV6, stateless autoconfiguration and duplicate address detection: the
+DUT forms a global address from the tester router's prefix, probes it first,
+gives up addresses another node defends, and is reachable on what it keeps."""
 
 import allure
 import pytest
+from netaddr import IPAddress
+from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, IPv6
 
-from harness.ipv6.addresses import iid_kind, in_prefix
-from harness.ipv6.frames import is_echo_reply
-from harness.ipv6.timers import DAD_PROBE_WAIT_S, RETRANS_TIMER_S
+from harness.ipv6.addresses import ALL_NODES, IidKind, iid_kind, in_prefix, is_link_local
+from harness.ipv6.frames import is_dad_probe, is_router_solicitation
+from harness.ipv6.timers import DAD_PROBE_WAIT_S, RETRANS_TIMER_S, ROUTER_SOLICITATION_WAIT_S
 from harness.verdict import nonconformant
+from testsuites.ipv6.conftest import address_in_prefix, echo_until_reply, fresh_prefix
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("slaac")]
 
-# A tentative address answers nothing (RFC 4862 5.4): retry the echo once per
-# RetransTimer until DAD has had time to finish, then give up.
-ECHO_ATTEMPTS = int(DAD_PROBE_WAIT_S / RETRANS_TIMER_S)
+TEMPORARY_ADDRESS_WAIT_S = DAD_PROBE_WAIT_S + 2 * RETRANS_TIMER_S
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4862-5.5.3")
 def test_slaac_address_from_advertised_prefix(dut, slaac):
     """RFC 4862 5.5.3: a Prefix Information option with A=1 and a /64 prefix
-    makes the host form an address from it, probed by DAD first (5.4)."""
+    makes the host form an address from it."""
     if slaac.address is None:
         nonconformant(
             "RFC 4862 5.5.3",
-            f"a DAD probe for an address in {slaac.prefix} within {DAD_PROBE_WAIT_S:.0f} s of the RA",
+            f"an address in {slaac.prefix} within {DAD_PROBE_WAIT_S:.0f} s of the RA",
             "no address formed from the advertised prefix",
         )
     assert in_prefix(slaac.address, slaac.prefix)
     kind = iid_kind(slaac.address, dut.mac)
     allure.dynamic.parameter("global address", str(slaac.address))
     allure.dynamic.parameter("interface identifier", kind.value)
-    if kind.value == "eui64":
+    if kind is IidKind.EUI64:
         allure.attach(
             "Advisory (not a failure): the IID is derived from the MAC (EUI-64). "
             "RFC 8064 recommends stable privacy IIDs (RFC 7217).",
             name="advisory RFC 8064",
             attachment_type=allure.attachment_type.TEXT,
         )
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC4862-5.4")
+def test_dad_probe_for_global_address(dut, slaac):
+    """RFC 4862 5.4: DAD runs on every unicast address before it is assigned,
+    the SLAAC address included."""
+    if slaac.address is None:
+        nonconformant("RFC 4862 5.5.3", f"an address in {slaac.prefix}", "none formed")
+    if slaac.dad_probe is None:
+        nonconformant("RFC 4862 5.4", f"a DAD probe for {slaac.address} before using it", "the address was used unprobed")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-4.2")
@@ -49,16 +61,74 @@ def test_echo_reply_on_global_address(dut, tester, slaac):
             f"an Echo Reply from the DUT's address in {slaac.prefix}",
             "the DUT formed no address from the advertised prefix (RFC 4862 5.5.3), so nothing answers",
         )
-    for _ in range(ECHO_ATTEMPTS):
-        mark = dut.recorder.mark()
-        identifier = tester.echo_request(slaac.address, dut.mac)
-        reply = dut.recorder.wait_for(
-            lambda p: is_echo_reply(p, dut.mac, str(slaac.address), identifier), RETRANS_TIMER_S, since=mark
-        )
-        if reply is not None:
-            return
-    nonconformant(
-        "RFC 4443 4.2",
-        f"an Echo Reply from {slaac.address} within {ECHO_ATTEMPTS} requests {RETRANS_TIMER_S:.0f} s apart",
-        "no reply",
+    if echo_until_reply(dut, tester, slaac.address) is None:
+        nonconformant("RFC 4443 4.2", f"an Echo Reply from {slaac.address}", "no reply")
+
+
+def defend(tester, target: str) -> None:
+    """Answer a DAD probe as the node already owning the address (RFC 4862 5.4.4)."""
+    advert = IPv6(src=target, dst=str(ALL_NODES)) / ICMPv6ND_NA(tgt=target, R=0, S=0, O=1) / ICMPv6NDOptDstLLAddr(
+        lladdr=tester.mac
     )
+    tester.send_multicast(advert)
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC4862-5.4.5")
+def test_defended_global_address_is_not_used(dut, tester, link_up):
+    """RFC 4862 5.4.5: when another node defends a tentative address, the
+    address MUST NOT be assigned: nothing answers on it."""
+    prefix = fresh_prefix()
+    dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up)
+    mark = dut.recorder.mark()
+    tester.router_advertisement(prefix)
+    probe = dut.recorder.wait_for(
+        lambda p: is_dad_probe(p, dut.mac) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), DAD_PROBE_WAIT_S, since=mark
+    )
+    contested = IPAddress(probe.packet[ICMPv6ND_NS].tgt) if probe else address_in_prefix(dut, tester, prefix, mark, wait=0)
+    if contested is None:
+        nonconformant("RFC 4862 5.5.3", f"an address in {prefix} to contest", "none formed")
+    defend(tester, str(contested))
+    if echo_until_reply(dut, tester, contested, source=tester.fresh_source()) is not None:
+        nonconformant("RFC 4862 5.4.5", f"{contested} abandoned after another node defended it", "the DUT answers on it")
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC4862-5.4.5")
+def test_link_local_dad_failure_stops_ip_operation(dut, tester, link_up):
+    """RFC 4862 5.4.5: if DAD fails for a link-local address derived from a
+    hardware address, IP operation on the interface SHOULD be disabled (a
+    Basic requirement of the IPv6 Ready Logo). Checked by advertising a prefix
+    afterwards: the DUT must form nothing from it."""
+    probe = dut.recorder.wait_for(
+        lambda p: is_dad_probe(p, dut.mac) and is_link_local(p[ICMPv6ND_NS].tgt), DAD_PROBE_WAIT_S, since=link_up
+    )
+    if probe is None:
+        nonconformant("RFC 4862 5.4.2", "a DAD probe for the link-local address (control)", "none")
+    try:
+        defend(tester, probe.packet[ICMPv6ND_NS].tgt)
+        prefix = fresh_prefix()
+        mark = dut.recorder.mark()
+        tester.router_advertisement(prefix)
+        formed = address_in_prefix(dut, tester, prefix, mark)
+    finally:
+        dut.machine.reset()  # IPv6 stays off until the interface is reset by the device itself
+    if formed is not None:
+        nonconformant("RFC 4862 5.4.5", "no IPv6 operation after the link-local address failed DAD", f"formed {formed}")
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC8981-3")
+@pytest.mark.needs_feature("temporary-addresses")
+def test_temporary_address_is_formed(dut, tester, link_up):
+    """RFC 8981 3: a host that supports temporary addresses forms one per
+    prefix, with a randomised interface identifier, beside its stable one."""
+    prefix = fresh_prefix()
+    dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up)
+    mark = dut.recorder.mark()
+    tester.router_advertisement(prefix)
+    dut.recorder.wait_for(lambda p: False, TEMPORARY_ADDRESS_WAIT_S, since=mark)  # observation window
+    probed = {
+        IPAddress(f.packet[ICMPv6ND_NS].tgt)
+        for f in dut.recorder.frames(mark)
+        if f.direction == "rx" and is_dad_probe(f.packet, dut.mac) and in_prefix(f.packet[ICMPv6ND_NS].tgt, prefix)
+    }
+    if len(probed) < 2:
+        nonconformant("RFC 8981 3", f"a stable and a temporary address in {prefix}", f"{len(probed)} address(es): {sorted(map(str, probed))}")

@@ -1,0 +1,106 @@
+"""How close the IPv6 campaign runs to the floor the protocols set.
+
+Runs one campaign against a lab config and prints its wall time, the protocol
+floor (the DUT's own boot plus the waits the RFCs impose on the cases that
+ran) and their ratio, plus the count of cases per RFC.
+
+    .venv/bin/python benchmarks/ipv6_campaign.py [--lab-config FILE] [--with-slow]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from harness.evidence.records import read_records  # noqa: E402
+from harness.ipv6.timers import (  # noqa: E402
+    RETRANS_TIMER_S,
+    RTR_SOLICITATION_INTERVAL_S,
+    UNSOLICITED_REPORT_INTERVAL_S,
+)
+
+LINK_LOCAL_DAD = RETRANS_TIMER_S  # RFC 4862 5.4: one probe, one RetransTimer
+ROUTER_CONFIGURATION = LINK_LOCAL_DAD + RETRANS_TIMER_S  # link-local DAD, then DAD of the SLAAC address
+DELAY_FIRST_PROBE_TIME_S = 5.0  # RFC 4861 10
+MIN_RANDOM_FACTOR = 0.5  # RFC 4861 10
+NUD_REACHABLE_S = 1.0  # the ReachableTime the NUD case advertises
+REASSEMBLY_TIMEOUT_S = 60.0  # RFC 8200 4.5
+
+# The least time a conformant DUT and tester could spend on each case: only
+# what an RFC forces (DAD before use, RS spacing, NUD and reassembly timers).
+CASE_FLOORS = {
+    "test_router_solicitation_after_link_up": LINK_LOCAL_DAD,
+    "test_router_solicitations_are_spaced_by_the_interval": LINK_LOCAL_DAD + 0.9 * RTR_SOLICITATION_INTERVAL_S,
+    "test_no_mldv1_reports_after_link_up": UNSOLICITED_REPORT_INTERVAL_S,
+    "test_solicitations_stop_after_an_advertisement": LINK_LOCAL_DAD + 0.9 * RTR_SOLICITATION_INTERVAL_S,
+    "test_slaac_address_from_advertised_prefix": ROUTER_CONFIGURATION,
+    "test_dad_probe_for_global_address": ROUTER_CONFIGURATION,
+    "test_echo_reply_on_global_address": ROUTER_CONFIGURATION,
+    "test_defended_global_address_is_not_used": LINK_LOCAL_DAD,
+    "test_temporary_address_is_formed": ROUTER_CONFIGURATION,
+    "test_router_lifetime_zero_removes_the_default_route": ROUTER_CONFIGURATION,
+    "test_unreachable_neighbor_is_probed_with_unicast_ns": ROUTER_CONFIGURATION
+    + MIN_RANDOM_FACTOR * NUD_REACHABLE_S + DELAY_FIRST_PROBE_TIME_S,
+    "test_incomplete_reassembly_times_out_with_time_exceeded": REASSEMBLY_TIMEOUT_S,
+}
+# Modules that configure the DUT through the router once for all their cases.
+MODULE_FLOORS = {"test_router_discovery": ROUTER_CONFIGURATION, "test_icmpv6_errors": ROUTER_CONFIGURATION,
+                 "test_fragments": ROUTER_CONFIGURATION}
+CASES_THAT_REBOOT = {"test_link_local_dad_failure_stops_ip_operation"}  # IPv6 stays off until reset
+
+
+def protocol_floor(records, boot_seconds: float) -> tuple[float, float]:
+    names = {r.name for r in records}
+    modules = {r.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py") for r in records}
+    timers = sum(CASE_FLOORS.get(name, 0.0) for name in names) + sum(MODULE_FLOORS.get(m, 0.0) for m in modules)
+    boots = 1 + len(names & CASES_THAT_REBOOT)
+    return boots * boot_seconds, timers
+
+
+def cases_per_rfc(records) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for record in records:
+        standards = {re.match(r"(RFC\d+)", clause).group(1) for clause in record.clauses if clause.startswith("RFC")}
+        counts.update(standards)
+    return counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lab-config", default=str(REPO / "lab_configs" / "qemu-x86_64.yaml"))
+    parser.add_argument("--with-slow", action="store_true", help="include the 60 s reassembly-timeout case")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-") as reports:
+        extra = [] if args.with_slow else ["--", "-m", "not slow"]
+        started = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "harness", "campaign", "--lab-config", args.lab_config, "--reports", reports, *extra],
+            cwd=REPO, capture_output=True, check=False,
+        )
+        wall = time.monotonic() - started
+        root = (Path(reports) / "latest").resolve()
+        records = list(read_records(root / "evidence" / "tests").values())
+        session = json.loads((root / "evidence" / "run-1" / "session.json").read_text())
+    boot, timers = protocol_floor(records, session["boot_seconds"])
+    floor = boot + timers
+    verdicts = Counter(r.status for r in records)
+    print(f"IPv6 campaign: {len(records)} cases ({', '.join(f'{n} {s}' for s, n in sorted(verdicts.items()))})")
+    print(f"wall time       {wall:7.1f} s  (campaign command, report and bundle included)")
+    print(f"protocol floor  {floor:7.1f} s  (boot {boot:.1f} s + RFC timers {timers:.1f} s)")
+    print(f"ratio           {wall / floor:7.2f}  (wall / floor)")
+    print("cases per RFC:  " + ", ".join(f"{rfc} {n}" for rfc, n in sorted(cases_per_rfc(records).items())))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
