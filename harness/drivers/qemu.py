@@ -8,7 +8,6 @@ to its own log, never into the console transcript."""
 from __future__ import annotations
 
 import ctypes
-import os
 import shlex
 import signal
 import socket

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from scapy.utils import rdpcap
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from netaddr import IPAddress, IPNetwork
-from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6ND_NS, IPv6
+from scapy.layers.inet6 import ICMPv6ND_NS, IPv6
 
 from harness.drivers.link import Frame
 from harness.ipv6.addresses import eui64_link_local, in_prefix, ip, is_link_local
@@ -123,11 +123,3 @@ def dut_link_local(dut) -> IPAddress:
         return eui64_link_local(dut.mac)
     pkt = frame.packet
     return ip(pkt[ICMPv6ND_NS].tgt) if ICMPv6ND_NS in pkt and ip(pkt[IPv6].src) == ip("::") else ip(pkt[IPv6].src)
-
-
-def reply_hop_limit(frame: Frame) -> int:
-    return frame.packet[IPv6].hlim
-
-
-def is_echo_reply_frame(frame: Frame) -> bool:
-    return ICMPv6EchoReply in frame.packet

@@ -4,11 +4,10 @@ Advertisement says and ignores what an invalid one says (RFC 4861 6.1.2,
 a valid RA that is acted on, so a DUT that ignores everything still fails."""
 
 import pytest
-from netaddr import IPAddress, IPNetwork
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment
 
-from harness.ipv6.frames import any_reply_from, is_router_solicitation
-from harness.ipv6.timers import RETRANS_TIMER_S, ROUTER_SOLICITATION_WAIT_S, RTR_SOLICITATION_INTERVAL_S, LINK_UP_ALLOWANCE_S
+from harness.ipv6.frames import is_router_solicitation
+from harness.ipv6.timers import ROUTER_SOLICITATION_WAIT_S, RTR_SOLICITATION_INTERVAL_S, LINK_UP_ALLOWANCE_S
 from harness.verdict import nonconformant
 from harness.plugin import restart_link
 from testsuites.ipv6.conftest import address_in_prefix, echo_until_reply, fresh_prefix
