@@ -26,6 +26,9 @@ pytestmark = pytest.mark.needs_feature("ipv6")
 
 IPV6_HEADER_LENGTH = 40
 NEXT_HEADER_FIELD_OFFSET = 6
+# The option type (Destination Options) or the Routing Type (Routing header):
+# the third byte of the first extension header.
+FIRST_EXTENSION_FIELD_OFFSET = IPV6_HEADER_LENGTH + 2
 UNASSIGNED_NEXT_HEADER = 200  # RFC 8200 4: not an assigned protocol number here
 CLOSED_UDP_PORT = 9  # discard: no listener on the DUT
 RATE_LIMIT_PROBES = 30
@@ -61,17 +64,24 @@ def require_reachable(dut, tester, address):
         nonconformant("RFC 4443 4.2", f"an echo reply from {address} (control)", "no reply")
 
 
+def expect_parameter_problem(dut, tester, destination, build, clause: str, what: str, code: int, pointer: int) -> None:
+    """The probe must draw a Parameter Problem with this code and pointer."""
+    error = probe_for_error(dut, tester, build, ICMPv6ParamProblem, destination)
+    if error is None:
+        nonconformant(clause, f"Parameter Problem for {what}", "no error")
+    if (error.code, error.ptr) != (code, pointer):
+        nonconformant(clause, f"code {code}, pointer {pointer}", f"code {error.code}, pointer {error.ptr}")
+
+
 @pytest.mark.requirement("AP-IPV6", "RFC4443-3.4")
 def test_unknown_next_header_gives_parameter_problem(dut, tester, global_address):
     """RFC 8200 4 / RFC 4443 3.4: an unrecognised Next Header value gets a
     Parameter Problem, code 1, pointing at the Next Header field."""
-    error = probe_for_error(
-        dut, tester, lambda s, d: IPv6(src=s, dst=d, nh=UNASSIGNED_NEXT_HEADER) / Raw(b"\x00" * 8), ICMPv6ParamProblem, global_address
+    expect_parameter_problem(
+        dut, tester, global_address,
+        lambda s, d: IPv6(src=s, dst=d, nh=UNASSIGNED_NEXT_HEADER) / Raw(b"\x00" * 8),
+        "RFC 4443 3.4", f"Next Header {UNASSIGNED_NEXT_HEADER}", code=1, pointer=NEXT_HEADER_FIELD_OFFSET,
     )
-    if error is None:
-        nonconformant("RFC 4443 3.4", f"Parameter Problem for Next Header {UNASSIGNED_NEXT_HEADER}", "no error")
-    if (error.code, error.ptr) != (1, NEXT_HEADER_FIELD_OFFSET):
-        nonconformant("RFC 4443 3.4", f"code 1, pointer {NEXT_HEADER_FIELD_OFFSET}", f"code {error.code}, pointer {error.ptr}")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8200-4.2")
@@ -80,15 +90,23 @@ def test_unrecognised_option_type_10_gives_parameter_problem(dut, tester, global
     the node discard the packet and send Parameter Problem code 2 pointing at
     the option type."""
     option = HBHOptUnknown(otype=0x87, optdata=b"\x00" * 4)
-    error = probe_for_error(
-        dut, tester, lambda s, d: IPv6(src=s, dst=d) / IPv6ExtHdrDestOpt(options=[option]) / ICMPv6EchoRequest(),
-        ICMPv6ParamProblem, global_address,
+    expect_parameter_problem(
+        dut, tester, global_address,
+        lambda s, d: IPv6(src=s, dst=d) / IPv6ExtHdrDestOpt(options=[option]) / ICMPv6EchoRequest(),
+        "RFC 8200 4.2", "destination option type 0x87", code=2, pointer=FIRST_EXTENSION_FIELD_OFFSET,
     )
-    expected_pointer = IPV6_HEADER_LENGTH + 2
-    if error is None:
-        nonconformant("RFC 8200 4.2", "Parameter Problem for destination option type 0x87", "no error")
-    if (error.code, error.ptr) != (2, expected_pointer):
-        nonconformant("RFC 8200 4.2", f"code 2, pointer {expected_pointer}", f"code {error.code}, pointer {error.ptr}")
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC8200-4.4")
+def test_routing_header_type_0_gives_parameter_problem(dut, tester, global_address):
+    """RFC 8200 4.4 with RFC 5095: type 0 is an unrecognised routing type;
+    with Segments Left non-zero the node sends Parameter Problem code 0
+    pointing at the Routing Type field."""
+    expect_parameter_problem(
+        dut, tester, global_address,
+        lambda s, d: IPv6(src=s, dst=d) / IPv6ExtHdrRouting(type=0, segleft=1, addresses=["2001:db8:ffff::99"]) / ICMPv6EchoRequest(),
+        "RFC 8200 4.4", "routing header type 0", code=0, pointer=FIRST_EXTENSION_FIELD_OFFSET,
+    )
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8200-4.2")
@@ -107,23 +125,6 @@ def test_unrecognised_option_type_00_is_skipped(dut, tester, global_address):
         if dut.recorder.wait_for(lambda p: any_reply_from(p, dut.mac, identifier), ERROR_WAIT_S, since=mark):
             return
     nonconformant("RFC 8200 4.2", "an echo carrying skippable option 0x07 answered", "no reply")
-
-
-@pytest.mark.requirement("AP-IPV6", "RFC8200-4.4")
-def test_routing_header_type_0_gives_parameter_problem(dut, tester, global_address):
-    """RFC 8200 4.4 with RFC 5095: type 0 is an unrecognised routing type;
-    with Segments Left non-zero the node sends Parameter Problem code 0
-    pointing at the Routing Type field."""
-    error = probe_for_error(
-        dut, tester,
-        lambda s, d: IPv6(src=s, dst=d) / IPv6ExtHdrRouting(type=0, segleft=1, addresses=["2001:db8:ffff::99"]) / ICMPv6EchoRequest(),
-        ICMPv6ParamProblem, global_address,
-    )
-    expected_pointer = IPV6_HEADER_LENGTH + 2
-    if error is None:
-        nonconformant("RFC 8200 4.4", "Parameter Problem for routing header type 0", "no error")
-    if (error.code, error.ptr) != (0, expected_pointer):
-        nonconformant("RFC 8200 4.4", f"code 0, pointer {expected_pointer}", f"code {error.code}, pointer {error.ptr}")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8200-4.7")
