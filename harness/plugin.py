@@ -10,29 +10,29 @@ Markers:
 from __future__ import annotations
 
 import json
-import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import allure
 import pytest
-from allure_pytest.utils import allure_full_name
 
 from harness.config import LabConfig, load_lab_config
-from harness.drivers.link import FrameRecorder, write_pcap
+from harness.context import CONTEXT_KEY, CampaignContext, Dut
+from harness.drivers.link import FrameRecorder
 from harness.drivers.machine import Machine, make_machine
 from harness.errors import ConfigError
-from harness.evidence.atomic import write_atomically, write_text_atomically
+from harness.evidence.atomic import write_text_atomically
 from harness.evidence.catalogue import Catalogue, load_catalogue
-from harness.evidence.records import RECORD_NAME, VerdictRecord, finished_tests, write_record
 from harness.evidence.environment import write_allure_environment
+from harness.evidence.records import finished_tests
 from harness.tester import TesterNode
+
+# Evidence slices and verdict records are collected by their own plugin module.
+pytest_plugins = ["harness.evidence.collector"]
 
 LINK_RESTART_TIMEOUT_S = 30.0
 DEVICE_INFO_TIMEOUT_S = 30.0
-MESSAGE_CHARS = 4000
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,30 +45,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("lab_config", "default lab config YAML", default=None)
     parser.addini("evidence_dir", "default evidence directory", default="reports/evidence")
-
-
-@dataclass
-class CampaignContext:
-    config: LabConfig
-    config_path: Path
-    evidence_dir: Path  # the campaign's evidence folder: tests/ and one run-N/ per session
-
-    @property
-    def tests_dir(self) -> Path:
-        return self.evidence_dir / "tests"
-
-    def new_run_dir(self) -> Path:
-        """Session-wide evidence (full capture, console, QEMU logs) of this
-        pytest session; a resumed campaign adds run-2, run-3, ..."""
-        number = 1
-        while (self.evidence_dir / f"run-{number}").exists():
-            number += 1
-        path = self.evidence_dir / f"run-{number}"
-        path.mkdir(parents=True)
-        return path
-
-
-_CONTEXT_KEY = pytest.StashKey[CampaignContext]()
 
 
 _CATALOGUE_KEY = pytest.StashKey[Catalogue]()
@@ -88,18 +64,18 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"invalid lab config:\n{exc}") from None
     evidence = Path(config.getoption("evidence_dir") or config.getini("evidence_dir")).resolve()
     evidence.mkdir(parents=True, exist_ok=True)
-    config.stash[_CONTEXT_KEY] = CampaignContext(lab, Path(path).resolve(), evidence)
+    config.stash[CONTEXT_KEY] = CampaignContext(lab, Path(path).resolve(), evidence)
 
 
 def _context(request: pytest.FixtureRequest) -> CampaignContext:
-    context = request.config.stash.get(_CONTEXT_KEY, None)
+    context = request.config.stash.get(CONTEXT_KEY, None)
     if context is None:
         pytest.skip("no lab config given (--lab-config)")
     return context
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    context = session.config.stash.get(_CONTEXT_KEY, None)
+    context = session.config.stash.get(CONTEXT_KEY, None)
     results_dir = getattr(session.config.option, "allure_report_dir", None)
     if context is not None and results_dir:
         write_allure_environment(Path(results_dir), context.config)
@@ -124,7 +100,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             unknown = catalogue.unknown(mark.args[0], mark.args[1:]) if mark.args else ["nothing"]
             if unknown:
                 raise pytest.UsageError(f"{item.nodeid}: requirement marker names {', '.join(unknown)}, not in the catalogue")
-    context = config.stash.get(_CONTEXT_KEY, None)
+    context = config.stash.get(CONTEXT_KEY, None)
     if context is not None and config.getoption("skip_done"):
         done = finished_tests(context.tests_dir, _allure_results_dir(config))
         keep = [item for item in items if item.nodeid not in done]
@@ -138,23 +114,6 @@ def _allure_results_dir(config: pytest.Config) -> Path | None:
 
 
 # -- fixtures ------------------------------------------------------------------
-@dataclass
-class Dut:
-    """What a test gets: the config, the machine and its console and link."""
-
-    config: LabConfig
-    machine: Machine
-    recorder: FrameRecorder
-
-    @property
-    def mac(self) -> str:
-        return self.config.dut_mac
-
-    @property
-    def console(self):
-        return self.machine.console
-
-
 @pytest.fixture(scope="session")
 def lab_config(request: pytest.FixtureRequest) -> LabConfig:
     return _context(request).config
@@ -228,7 +187,7 @@ def _requirement_labels(request: pytest.FixtureRequest) -> None:
             allure.dynamic.label("clause", clause)
             # The report lives in html/; the matrix beside it, one level up.
             allure.dynamic.link(f"../traceability.html#{clause}", name=f"traceability: {clause}")
-    declaration = request.config.stash.get(_CONTEXT_KEY, None)
+    declaration = request.config.stash.get(CONTEXT_KEY, None)
     if declaration is None:
         return
     features = declaration.config.declaration.features
@@ -239,91 +198,3 @@ def _requirement_labels(request: pytest.FixtureRequest) -> None:
     for mark in request.node.iter_markers("needs_command"):
         if getattr(commands, mark.args[0], None) is None:
             pytest.skip(f"DUT declares no {mark.args[0]!r} console command")
-
-
-_SLICE_START = pytest.StashKey[float]()
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    # The slice starts with setup: fixtures send stimuli (link restart, RA).
-    item.stash[_SLICE_START] = time.time()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Attach the test's own slice of the capture and console transcript to
-    its result, whatever its outcome."""
-    yield
-    dut: Dut | None = getattr(item, "funcargs", {}).get("dut")
-    if dut is None or _CONTEXT_KEY not in item.config.stash:
-        return
-    started, ended = item.stash[_SLICE_START], time.time()
-    folder = item.config.stash[_CONTEXT_KEY].tests_dir / _safe_name(item.nodeid)
-    frames = dut.recorder.frames_between(started, ended)
-    pcap = write_atomically(folder / "capture.pcap", lambda temporary: write_pcap(temporary, frames))
-    allure.attach.file(str(pcap), name="capture.pcap", attachment_type=allure.attachment_type.PCAP)
-    if dut.console is not None:
-        transcript = dut.console.transcript_between(started, ended)
-        write_text_atomically(folder / "console.log", transcript)
-        allure.attach(transcript, name="console.log", attachment_type=allure.attachment_type.TEXT)
-
-
-_PHASES = pytest.StashKey[dict]()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-    """Once teardown is done, write the test's verdict record atomically:
-    a campaign killed later keeps it, and a resumed one skips the test."""
-    outcome = yield
-    report = outcome.get_result()
-    phases = item.stash.setdefault(_PHASES, {})
-    phases[report.when] = (report, call.excinfo)
-    context = item.config.stash.get(_CONTEXT_KEY, None)
-    if report.when != "teardown" or context is None:
-        return
-    status, message = _verdict(phases)
-    marks = list(item.iter_markers("requirement"))
-    folder = context.tests_dir / _safe_name(item.nodeid)
-    evidence = tuple(
-        path.relative_to(context.evidence_dir.parent).as_posix()
-        for path in sorted(folder.glob("*")) if path.name != RECORD_NAME and not path.name.startswith(".")
-    )
-    record = VerdictRecord(
-        nodeid=item.nodeid,
-        name=item.name,
-        point=marks[0].args[0] if marks else None,
-        clauses=tuple(clause for mark in marks for clause in mark.args[1:]),
-        status=status,
-        message=message[:MESSAGE_CHARS],
-        started=item.stash.get(_SLICE_START, 0.0),
-        stopped=time.time(),
-        evidence=evidence,
-        allure_full_name=allure_full_name(item),
-    )
-    write_record(folder, record)
-
-
-def _verdict(phases: dict) -> tuple[str, str]:
-    """The verdict of a test from its phases, by allure's own rule: an
-    AssertionError (a NonConformance, raised by the test or by a fixture that
-    needs the DUT to have done something) is a product failure; any other
-    error is broken."""
-    for when in ("setup", "call", "teardown"):
-        if when not in phases:
-            continue
-        report, excinfo = phases[when]
-        if report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            return "skipped", reason
-        if report.failed:
-            message = str(excinfo.value) if excinfo else str(report.longrepr)
-            if excinfo is not None and excinfo.errisinstance((AssertionError, pytest.fail.Exception)):
-                return "failed", message
-            return "broken", f"{excinfo.typename if excinfo else 'error'}: {message}"
-    return "passed", ""
-
-
-def _safe_name(nodeid: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")

@@ -1,0 +1,107 @@
+"""Evidence collection as tests run: each test's slice of the capture and
+the console, attached to its allure result, and its verdict record, written
+atomically the moment it ends (see records.py)."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Iterator
+
+import allure
+import pytest
+from allure_pytest.utils import allure_full_name
+
+from harness.context import CONTEXT_KEY, Dut
+from harness.drivers.link import write_pcap
+from harness.evidence.atomic import write_atomically, write_text_atomically
+from harness.evidence.records import RECORD_NAME, VerdictRecord, write_record
+
+MESSAGE_CHARS = 4000
+
+_SLICE_START = pytest.StashKey[float]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # The slice starts with setup: fixtures send stimuli (link restart, RA).
+    item.stash[_SLICE_START] = time.time()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Attach the test's own slice of the capture and console transcript to
+    its result, whatever its outcome."""
+    yield
+    dut: Dut | None = getattr(item, "funcargs", {}).get("dut")
+    if dut is None or CONTEXT_KEY not in item.config.stash:
+        return
+    started, ended = item.stash[_SLICE_START], time.time()
+    folder = item.config.stash[CONTEXT_KEY].tests_dir / _safe_name(item.nodeid)
+    frames = dut.recorder.frames_between(started, ended)
+    pcap = write_atomically(folder / "capture.pcap", lambda temporary: write_pcap(temporary, frames))
+    allure.attach.file(str(pcap), name="capture.pcap", attachment_type=allure.attachment_type.PCAP)
+    if dut.console is not None:
+        transcript = dut.console.transcript_between(started, ended)
+        write_text_atomically(folder / "console.log", transcript)
+        allure.attach(transcript, name="console.log", attachment_type=allure.attachment_type.TEXT)
+
+
+_PHASES = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Once teardown is done, write the test's verdict record atomically:
+    a campaign killed later keeps it, and a resumed one skips the test."""
+    outcome = yield
+    report = outcome.get_result()
+    phases = item.stash.setdefault(_PHASES, {})
+    phases[report.when] = (report, call.excinfo)
+    context = item.config.stash.get(CONTEXT_KEY, None)
+    if report.when != "teardown" or context is None:
+        return
+    status, message = _verdict(phases)
+    marks = list(item.iter_markers("requirement"))
+    folder = context.tests_dir / _safe_name(item.nodeid)
+    evidence = tuple(
+        path.relative_to(context.evidence_dir.parent).as_posix()
+        for path in sorted(folder.glob("*")) if path.name != RECORD_NAME and not path.name.startswith(".")
+    )
+    record = VerdictRecord(
+        nodeid=item.nodeid,
+        name=item.name,
+        point=marks[0].args[0] if marks else None,
+        clauses=tuple(clause for mark in marks for clause in mark.args[1:]),
+        status=status,
+        message=message[:MESSAGE_CHARS],
+        started=item.stash.get(_SLICE_START, 0.0),
+        stopped=time.time(),
+        evidence=evidence,
+        allure_full_name=allure_full_name(item),
+    )
+    write_record(folder, record)
+
+
+def _verdict(phases: dict) -> tuple[str, str]:
+    """The verdict of a test from its phases, by allure's own rule: an
+    AssertionError (a NonConformance, raised by the test or by a fixture that
+    needs the DUT to have done something) is a product failure; any other
+    error is broken."""
+    for when in ("setup", "call", "teardown"):
+        if when not in phases:
+            continue
+        report, excinfo = phases[when]
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            return "skipped", reason
+        if report.failed:
+            message = str(excinfo.value) if excinfo else str(report.longrepr)
+            if excinfo is not None and excinfo.errisinstance((AssertionError, pytest.fail.Exception)):
+                return "failed", message
+            return "broken", f"{excinfo.typename if excinfo else 'error'}: {message}"
+    return "passed", ""
+
+
+def _safe_name(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")
