@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the harness needs on the host, only those
-# missing. The guest's kernel and busybox are NOT installed here: the image
+# missing. The guest's kernel and packages are NOT installed here: the image
 # recipe fetches them with `apt-get download` into .cache/.
 set -euo pipefail
 
@@ -13,12 +13,15 @@ declare -A NEEDED=(
     [node]=nodejs
     [npm]=npm
     [chromium]=chromium
+    [cc]=gcc
 )
 
 missing=()
 for command in "${!NEEDED[@]}"; do
     command -v "$command" >/dev/null 2>&1 || missing+=("${NEEDED[$command]}")
 done
+# The reference DUT (amd64) has one C program, linked statically: libc.a.
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || missing+=(libc6-dev)
 # The image recipe needs current package lists to find the guest kernel.
 lists_stale=0
 apt-cache policy linux-image-amd64 2>/dev/null | grep -q 'Candidate: [0-9]' || lists_stale=1
