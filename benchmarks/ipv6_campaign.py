@@ -52,10 +52,14 @@ CASE_FLOORS = {
     "test_unreachable_neighbor_is_probed_with_unicast_ns": ROUTER_CONFIGURATION
     + MIN_RANDOM_FACTOR * NUD_REACHABLE_S + DELAY_FIRST_PROBE_TIME_S,
     "test_incomplete_reassembly_times_out_with_time_exceeded": REASSEMBLY_TIMEOUT_S,
+    # The server's Advertise carries preference 255, so the client need not
+    # collect Advertises for SOL_TIMEOUT (RFC 8415 18.2.9); DAD of the lease remains.
+    "test_address_from_dhcpv6_is_used": RETRANS_TIMER_S,
 }
 # Modules that configure the DUT through the router once for all their cases.
 MODULE_FLOORS = {"test_router_discovery": ROUTER_CONFIGURATION, "test_icmpv6_errors": ROUTER_CONFIGURATION,
-                 "test_fragments": ROUTER_CONFIGURATION}
+                 "test_fragments": ROUTER_CONFIGURATION, "test_dhcpv6": ROUTER_CONFIGURATION,
+                 "test_rdnss": ROUTER_CONFIGURATION}
 CASES_THAT_REBOOT = {"test_link_local_dad_failure_stops_ip_operation"}  # IPv6 stays off until reset
 
 

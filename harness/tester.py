@@ -36,6 +36,8 @@ OFF_LINK_NETWORK = IPNetwork("2001:db8:ffff::/64")
 
 
 class TesterNode:
+    __test__ = False  # a harness part, not a pytest test class
+
     def __init__(self, link: Link, mac: str, prefix: str):
         self.link = link
         self.mac = mac
@@ -127,7 +129,8 @@ class TesterNode:
         hop_limit: int = 255,
         source: IPAddress | None = None,
         mtu: int | None = None,
-        rdnss: list[str] | None = None,
+        rdnss: list[str | IPAddress] | None = None,
+        rdnss_lifetime: int = ROUTER_LIFETIME_S,
         managed: bool = False,
         other: bool = False,
         reachable_ms: int = 0,
@@ -144,7 +147,7 @@ class TesterNode:
         if mtu is not None:
             packet /= ICMPv6NDOptMTU(mtu=mtu)
         if rdnss:
-            packet /= ICMPv6NDOptRDNSS(dns=rdnss, lifetime=ROUTER_LIFETIME_S)
+            packet /= ICMPv6NDOptRDNSS(dns=[str(server) for server in rdnss], lifetime=rdnss_lifetime)
         packet /= ICMPv6NDOptPrefixInfo(
             prefix=str(network.network),
             prefixlen=prefix_length if prefix_length is not None else network.prefixlen,

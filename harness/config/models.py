@@ -100,8 +100,18 @@ class ConsoleCommands(Strict):
     prompt: str | None = Field(default=None, description="console regex of the shell prompt")
     device_info: str | None = Field(default=None, description="prints key=value lines")
     link_restart: str | None = Field(default=None, description="takes the interface down and up again")
+    resolve: str | None = Field(
+        default=None, description="looks a host name up with the device's own resolver; {name} stands for the name"
+    )
 
     _check_prompt = field_validator("prompt")(_valid_regex)
+
+    @field_validator("resolve")
+    @classmethod
+    def _resolve_takes_the_name(cls, value: str | None) -> str | None:
+        if value is not None and "{name}" not in value:
+            raise ValueError("must contain {name}, where the host name to look up goes")
+        return value
 
 
 Feature = Literal["ipv6", "slaac", "mldv2", "dhcpv6", "rdnss", "temporary-addresses", "cat1", "nbiot", "did"]

@@ -82,6 +82,10 @@ class FrameRecorder:
         with self._changed:
             self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[Frame], None]) -> None:
+        with self._changed:
+            self._listeners.remove(listener)
+
     def mark(self) -> int:
         with self._changed:
             return len(self._frames)

@@ -7,6 +7,10 @@ RTR_SOLICITATION_INTERVAL_S = 4.0  # RFC 4861 10
 RETRANS_TIMER_S = 1.0  # RFC 4861 10: RetransTimer, also the DAD wait per probe (RFC 4862 5.4)
 MAX_MULTICAST_SOLICIT = 3  # RFC 4861 10: NS attempts before giving up on a neighbour
 UNSOLICITED_REPORT_INTERVAL_S = 1.0  # RFC 3810 9.11
+SOL_MAX_DELAY_S = 1.0  # RFC 8415 7.6: random delay before the first Solicit
+INF_MAX_DELAY_S = 1.0  # RFC 8415 7.6: random delay before the first Information-request
+SOL_TIMEOUT_S = 1.0  # RFC 8415 7.6: initial Solicit retransmission time (Advertises are collected this long)
+REQ_TIMEOUT_S = 1.0  # RFC 8415 7.6: initial Request retransmission time
 LINK_UP_ALLOWANCE_S = 5.0  # lab allowance: carrier detection plus emulation slowness
 
 # Derived waits: the latest a conformant node can be expected to act, plus the allowance.
@@ -14,3 +18,8 @@ DAD_PROBE_WAIT_S = LINK_UP_ALLOWANCE_S + MAX_RTR_SOLICITATION_DELAY_S
 # The first RS follows the link-local address's DAD (one probe, one RetransTimer).
 ROUTER_SOLICITATION_WAIT_S = DAD_PROBE_WAIT_S + RETRANS_TIMER_S + MAX_RTR_SOLICITATION_DELAY_S
 MLD_REPORT_WAIT_S = LINK_UP_ALLOWANCE_S + UNSOLICITED_REPORT_INTERVAL_S
+# A DHCPv6 client started by an RA's flags sends its first message within
+# the maximum delay; the allowance covers starting the client process.
+DHCPV6_START_WAIT_S = LINK_UP_ALLOWANCE_S + max(SOL_MAX_DELAY_S, INF_MAX_DELAY_S)
+# Solicit -> Advertise (collected for SOL_TIMEOUT) -> Request -> Reply.
+DHCPV6_LEASE_WAIT_S = DHCPV6_START_WAIT_S + SOL_TIMEOUT_S + REQ_TIMEOUT_S

@@ -1,0 +1,129 @@
+"""AP-IPV6, DHCPv6 as the router asks for it: the Managed flag of an RA
+starts address configuration with a Solicit (RFC 8415 18.2.1), the Other
+flag alone an Information-request (18.2.6); addresses and DNS servers the
+server hands out are then used. RFC 8504 makes DHCPv6 a SHOULD; the
+declaration's `dhcpv6` feature says the DUT implements it."""
+
+import pytest
+from scapy.layers.dhcp6 import DHCP6_Release, DHCP6_Reply
+from scapy.layers.inet6 import IPv6
+
+from harness.ipv6.addresses import in_prefix, ip
+from harness.ipv6.dhcpv6 import client_message, is_information_request, is_solicit, judge_information_request, judge_solicit
+from harness.ipv6.timers import DHCPV6_LEASE_WAIT_S, DHCPV6_START_WAIT_S, LINK_UP_ALLOWANCE_S, SOL_TIMEOUT_S
+from harness.peers.dhcpv6_server import Dhcpv6Server
+from harness.peers.dns_server import DnsServer
+from harness.verdict import nonconformant
+from testsuites.ipv6.conftest import echo_until_reply, fresh_prefix
+from testsuites.ipv6.resolver import describe, look_up_until_asked
+
+pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("dhcpv6")]
+
+# Stopping a client that holds a lease (RA flags cleared) until its Release.
+RELEASE_WAIT_S = LINK_UP_ALLOWANCE_S
+
+
+@pytest.fixture(scope="module")
+def module_server(dut, tester, configured):
+    """The tester's DHCPv6 server, up for the whole module so that a client
+    releasing its lease (RFC 8415 18.2.7) after any case still gets its
+    Reply. The module ends with the router asking for no DHCPv6 and, if an
+    address was leased, waits for the Release."""
+    with Dhcpv6Server(tester, fresh_prefix()) as dhcpv6:
+        yield dhcpv6
+        mark = dut.recorder.mark()
+        tester.router_advertisement(managed=False, other=False)
+        if dhcpv6.leases:
+            dut.recorder.wait_for(lambda p: client_message(p, dut.mac, DHCP6_Release), RELEASE_WAIT_S, since=mark)
+
+
+@pytest.fixture
+def server(tester, module_server):
+    """Each case starts and ends with the router asking for no DHCPv6, so a
+    client one case started does not run into the next."""
+    yield module_server
+    module_server.dns_servers = []
+    tester.router_advertisement(managed=False, other=False)
+
+
+def dut_messages(dut, since: int, match) -> list:
+    return [f.packet for f in dut.recorder.frames(since) if f.direction == "rx" and match(f.packet, dut.mac)]
+
+
+def wait_for_server_reply(dut, tester, since: int, timeout: float):
+    """The tester server's Reply (to a Request or an Information-request)."""
+    return dut.recorder.wait_for(lambda p: p.src == tester.mac and DHCP6_Reply in p, timeout, since=since, direction="tx")
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.1")
+def test_managed_flag_starts_a_solicit(dut, tester, server):
+    """RFC 4861 4.2 / RFC 8415 18.2.1: an RA with M=1 says addresses are
+    available by DHCPv6; the client sends a Solicit from its link-local
+    address to ff02::1:2, naming itself and asking for an IA_NA."""
+    mark = dut.recorder.mark()
+    tester.router_advertisement(managed=True)
+    solicit = dut.recorder.wait_for(lambda p: is_solicit(p, dut.mac), DHCPV6_START_WAIT_S, since=mark)
+    if solicit is None:
+        nonconformant("RFC 8415 18.2.1", f"a DHCPv6 Solicit within {DHCPV6_START_WAIT_S:.0f} s of an RA with M=1", "none")
+    findings = judge_solicit(solicit.packet)
+    if findings:
+        nonconformant("RFC 8415 18.2.1", "a well-formed Solicit", "; ".join(findings))
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.6")
+def test_other_flag_alone_starts_an_information_request(dut, tester, server):
+    """RFC 4861 4.2 / RFC 8415 18.2.6: M=0 with O=1 says only other
+    configuration comes by DHCPv6: an Information-request, carrying no IA
+    option, and no Solicit for addresses the router did not offer."""
+    mark = dut.recorder.mark()
+    tester.router_advertisement(other=True)
+    request = dut.recorder.wait_for(lambda p: is_information_request(p, dut.mac), DHCPV6_START_WAIT_S, since=mark)
+    if request is None:
+        nonconformant(
+            "RFC 8415 18.2.6", f"a DHCPv6 Information-request within {DHCPV6_START_WAIT_S:.0f} s of an RA with O=1, M=0", "none"
+        )
+    findings = judge_information_request(request.packet)
+    solicits = dut_messages(dut, mark, is_solicit)
+    if solicits:
+        findings.append(f"{len(solicits)} Solicit(s) although the RA had M=0")
+    if findings:
+        nonconformant("RFC 8415 18.2.6", "an Information-request and nothing else", "; ".join(findings))
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.10.1")
+def test_address_from_dhcpv6_is_used(dut, tester, server):
+    """RFC 8415 18.2.10.1: the addresses in a Reply's IA_NA are assigned to
+    the interface (after DAD) and answer. The RA's prefix (the server's pool)
+    has A=0, so the only address the DUT can have in it is the leased one."""
+    prefix = server.pool
+    mark = dut.recorder.mark()
+    tester.router_advertisement(prefix, autonomous=False, managed=True)
+    if wait_for_server_reply(dut, tester, mark, DHCPV6_LEASE_WAIT_S) is None:
+        nonconformant(
+            "RFC 8415 18.2.2",
+            f"Solicit, then a Request for the advertised address, within {DHCPV6_LEASE_WAIT_S:.0f} s of an RA with M=1",
+            f"{len(dut_messages(dut, mark, is_solicit))} Solicit(s) and no Request",
+        )
+    leased = next(iter(server.leases.values()))
+    answer = echo_until_reply(dut, tester, leased, source=tester.claim(ip(prefix.first | 0xA6)))
+    if answer is None or ip(answer.packet[IPv6].src) != leased:
+        seen = f"reply from {answer.packet[IPv6].src}" if answer else "no reply"
+        nonconformant("RFC 8415 18.2.10.1", f"an echo reply from the leased address {leased}", seen)
+    assert in_prefix(leased, prefix)
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC3646-3")
+@pytest.mark.needs_command("resolve")
+def test_dns_server_from_dhcpv6_is_used(dut, tester, server):
+    """RFC 3646 3 / RFC 8415 18.2.6: the DNS servers of an Information-request's
+    Reply go to the host's resolver, which then sends its queries there."""
+    dns = tester.fresh_source()
+    server.dns_servers = [str(dns)]
+    with DnsServer(tester, [dns]):
+        mark = dut.recorder.mark()
+        tester.router_advertisement(other=True)
+        if wait_for_server_reply(dut, tester, mark, DHCPV6_START_WAIT_S + SOL_TIMEOUT_S) is None:
+            nonconformant("RFC 8415 18.2.6", "an Information-request answered by the tester's server", "none sent")
+        last, lookups = look_up_until_asked(dut, dns)
+    if dns not in last.servers_asked:
+        nonconformant("RFC 3646 3", f"a DNS query to {dns}, the server of the DHCPv6 Reply", describe(lookups))
