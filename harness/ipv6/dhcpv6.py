@@ -12,6 +12,7 @@ from scapy.layers.dhcp6 import (
     DHCP6OptIA_NA,
     DHCP6OptIA_PD,
     DHCP6OptIA_TA,
+    DHCP6OptOptReq,
 )
 from scapy.layers.inet import UDP
 from scapy.layers.inet6 import IPv6
@@ -24,6 +25,10 @@ CLIENT_PORT = 546  # RFC 8415 7.2
 SERVER_PORT = 547
 ALL_DHCP_RELAY_AGENTS_AND_SERVERS = ip("ff02::1:2")  # RFC 8415 7.1
 IA_OPTIONS = (DHCP6OptIA_NA, DHCP6OptIA_TA, DHCP6OptIA_PD)
+# Options RFC 8415 says a client MUST ask for (18.2.1, 18.2.6; from RFC 7083).
+OPTION_SOL_MAX_RT = 82
+OPTION_INF_MAX_RT = 83
+OPTION_INFORMATION_REFRESH_TIME = 32
 
 
 def client_message(pkt: Packet, mac: str, kind: type[DHCP6] | None = None) -> bool:
@@ -74,3 +79,13 @@ def is_solicit(pkt: Packet, mac: str) -> bool:
 
 def is_information_request(pkt: Packet, mac: str) -> bool:
     return client_message(pkt, mac, DHCP6_InfoRequest)
+
+
+def missing_requested_options(pkt: Packet) -> list[int]:
+    """Option codes RFC 8415 wants in this message's Option Request option
+    and that are not there. Reported as an advisory, not judged: clients
+    written to RFC 3315 (before RFC 7083) do not ask for them, and that is
+    what Debian's wide-dhcpv6 client, the reference DUT's, does."""
+    wanted = [OPTION_SOL_MAX_RT] if DHCP6_Solicit in pkt else [OPTION_INF_MAX_RT, OPTION_INFORMATION_REFRESH_TIME]
+    requested = pkt[DHCP6OptOptReq].reqopts if DHCP6OptOptReq in pkt else []
+    return [code for code in wanted if code not in requested]

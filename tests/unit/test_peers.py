@@ -32,7 +32,7 @@ from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
 from harness.drivers.link import FrameRecorder, UdpDatagramLink
-from harness.ipv6.dhcpv6 import judge_information_request, judge_solicit
+from harness.ipv6.dhcpv6 import judge_information_request, judge_solicit, missing_requested_options
 from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import ANSWER_ADDRESS, DnsServer
 from harness.tester import TesterNode
@@ -147,3 +147,10 @@ def test_information_request_must_not_ask_for_addresses():
     assert judge_information_request(good) == []
     bad = Ether(bytes(Ether() / client(DHCP6_InfoRequest(), DHCP6OptElapsedTime(), DHCP6OptIA_NA(iaid=1))))
     assert any("DHCP6OptIA_NA" in finding for finding in judge_information_request(bad))
+
+
+def test_option_request_advisory_names_the_missing_codes():
+    old_style = Ether(bytes(Ether() / client(DHCP6_Solicit(), DHCP6OptOptReq(reqopts=[23]))))
+    assert missing_requested_options(old_style) == [82]
+    current = Ether(bytes(Ether() / client(DHCP6_InfoRequest(), DHCP6OptOptReq(reqopts=[23, 83, 32]))))
+    assert missing_requested_options(current) == []

@@ -4,12 +4,20 @@ flag alone an Information-request (18.2.6); addresses and DNS servers the
 server hands out are then used. RFC 8504 makes DHCPv6 a SHOULD; the
 declaration's `dhcpv6` feature says the DUT implements it."""
 
+import allure
 import pytest
 from scapy.layers.dhcp6 import DHCP6_Release, DHCP6_Reply
 from scapy.layers.inet6 import IPv6
 
 from harness.ipv6.addresses import in_prefix, ip
-from harness.ipv6.dhcpv6 import client_message, is_information_request, is_solicit, judge_information_request, judge_solicit
+from harness.ipv6.dhcpv6 import (
+    client_message,
+    is_information_request,
+    is_solicit,
+    judge_information_request,
+    judge_solicit,
+    missing_requested_options,
+)
 from harness.ipv6.timers import DHCPV6_LEASE_WAIT_S, DHCPV6_START_WAIT_S, LINK_UP_ALLOWANCE_S, SOL_TIMEOUT_S
 from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import DnsServer
@@ -50,6 +58,18 @@ def dut_messages(dut, since: int, match) -> list:
     return [f.packet for f in dut.recorder.frames(since) if f.direction == "rx" and match(f.packet, dut.mac)]
 
 
+def note_option_request(packet) -> None:
+    """Advisory (not a failure): options RFC 8415 wants requested that are not."""
+    missing = missing_requested_options(packet)
+    if missing:
+        allure.attach(
+            f"Advisory (not judged): the Option Request option lacks {', '.join(map(str, missing))} "
+            "(RFC 8415 18.2.1 / 18.2.6, from RFC 7083); an RFC 3315-era client does not ask for them.",
+            name="advisory RFC 8415 option request",
+            attachment_type=allure.attachment_type.TEXT,
+        )
+
+
 def wait_for_server_reply(dut, tester, since: int, timeout: float):
     """The tester server's Reply (to a Request or an Information-request)."""
     return dut.recorder.wait_for(lambda p: p.src == tester.mac and DHCP6_Reply in p, timeout, since=since, direction="tx")
@@ -65,6 +85,7 @@ def test_managed_flag_starts_a_solicit(dut, tester, server):
     solicit = dut.recorder.wait_for(lambda p: is_solicit(p, dut.mac), DHCPV6_START_WAIT_S, since=mark)
     if solicit is None:
         nonconformant("RFC 8415 18.2.1", f"a DHCPv6 Solicit within {DHCPV6_START_WAIT_S:.0f} s of an RA with M=1", "none")
+    note_option_request(solicit.packet)
     findings = judge_solicit(solicit.packet)
     if findings:
         nonconformant("RFC 8415 18.2.1", "a well-formed Solicit", "; ".join(findings))
@@ -82,6 +103,7 @@ def test_other_flag_alone_starts_an_information_request(dut, tester, server):
         nonconformant(
             "RFC 8415 18.2.6", f"a DHCPv6 Information-request within {DHCPV6_START_WAIT_S:.0f} s of an RA with O=1, M=0", "none"
         )
+    note_option_request(request.packet)
     findings = judge_information_request(request.packet)
     solicits = dut_messages(dut, mark, is_solicit)
     if solicits:
