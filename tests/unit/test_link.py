@@ -20,20 +20,6 @@ from harness.errors import LinkError
 FRAME = bytes(Ether(src="52:54:00:12:34:56", dst="02:00:00:00:00:01") / IPv6(src="fe80::1", dst="fe80::2") / ICMPv6EchoRequest())
 
 
-@pytest.fixture
-def udp_link(tmp_path):
-    recorder = FrameRecorder(tmp_path / "link.pcap")
-    link = UdpDatagramLink(recorder)
-    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    peer.bind(("127.0.0.1", 0))
-    peer.settimeout(5)
-    link.connect_peer(peer.getsockname()[1])
-    yield link, peer
-    link.close()
-    recorder.close()
-    peer.close()
-
-
 def test_a_datagram_from_the_peer_is_one_received_frame(udp_link):
     link, peer = udp_link
     peer.sendto(FRAME, ("127.0.0.1", link.port))

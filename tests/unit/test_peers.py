@@ -31,7 +31,6 @@ from scapy.layers.inet import UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
-from harness.drivers.link import FrameRecorder, UdpDatagramLink
 from harness.ipv6.dhcpv6 import judge_information_request, judge_solicit, missing_requested_options
 from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import ANSWER_ADDRESS, DnsServer
@@ -40,23 +39,14 @@ from harness.tester import TesterNode
 DUT_MAC = "52:54:00:12:34:56"
 DUT_LINK_LOCAL = "fe80::5054:ff:fe12:3456"
 CLIENT_DUID = DUID_LL(lladdr=DUT_MAC)
-ANSWER_WAIT_S = 5.0
 
 
 @pytest.fixture
-def wire(tmp_path):
-    """A tester on a loopback link; the returned socket is the DUT's end."""
-    recorder = FrameRecorder(tmp_path / "link.pcap")
-    link = UdpDatagramLink(recorder)
-    dut = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    dut.bind(("127.0.0.1", 0))
-    dut.settimeout(ANSWER_WAIT_S)
-    link.connect_peer(dut.getsockname()[1])
+def wire(udp_link):
+    """A tester on a loopback link; the socket is the DUT's end."""
+    link, dut = udp_link
     tester = TesterNode(link, "02:00:00:00:00:01", "2001:db8:1::/64")
-    yield tester, dut, link.port
-    link.close()
-    recorder.close()
-    dut.close()
+    return tester, dut, link.port
 
 
 def exchange(dut: socket.socket, port: int, packet) -> Ether:
