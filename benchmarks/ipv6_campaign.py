@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from harness.evidence.records import read_records  # noqa: E402
 from harness.ipv6.timers import (  # noqa: E402
+    MAX_RTR_SOLICITATION_DELAY_S,
     RETRANS_TIMER_S,
     RTR_SOLICITATION_INTERVAL_S,
     UNSOLICITED_REPORT_INTERVAL_S,
@@ -55,6 +56,16 @@ CASE_FLOORS = {
     # The server's Advertise carries preference 255, so the client need not
     # collect Advertises for SOL_TIMEOUT (RFC 8415 18.2.9); DAD of the lease remains.
     "test_address_from_dhcpv6_is_used": RETRANS_TIMER_S,
+}
+# An "RA is ignored" case can only rule out an address once the longest
+# random DAD delay (RFC 4862 5.4.2) has passed after the control's.
+CASE_FLOORS |= {
+    name: MAX_RTR_SOLICITATION_DELAY_S
+    for name in (
+        "test_ra_with_hop_limit_254_is_ignored", "test_ra_from_a_global_source_is_ignored",
+        "test_prefix_length_96_is_ignored", "test_prefix_without_autonomous_flag_forms_no_address",
+        "test_preferred_lifetime_above_valid_is_ignored",
+    )
 }
 # Modules that configure the DUT through the router once for all their cases.
 MODULE_FLOORS = {"test_router_discovery": ROUTER_CONFIGURATION, "test_icmpv6_errors": ROUTER_CONFIGURATION,

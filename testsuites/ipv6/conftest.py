@@ -39,6 +39,17 @@ def echo_until_reply(dut, tester, destination, attempts: int = ECHO_ATTEMPTS, **
     return None
 
 
+def require_reachable(dut, tester, address, **echo_args) -> None:
+    """Control for a case judged by echo replies: a plain echo to `address`
+    is answered, so a DUT that never replies to echo fails on RFC 4443 4.2
+    rather than on the clause the case is about (or passes a must-not-answer
+    case without having been tested)."""
+    from harness.verdict import nonconformant
+
+    if echo_until_reply(dut, tester, address, **echo_args) is None:
+        nonconformant("RFC 4443 4.2", f"an echo reply from {address} (control)", "no reply")
+
+
 def address_in_prefix(dut, tester, prefix: IPNetwork, since: int, wait: float = DAD_PROBE_WAIT_S) -> IPAddress | None:
     """The address the DUT formed in `prefix`: from its DAD probe when it sends
     one, else from the source it answers an all-nodes echo with (RFC 6724

@@ -22,7 +22,7 @@ from harness.ipv6.timers import DHCPV6_LEASE_WAIT_S, DHCPV6_START_WAIT_S, LINK_U
 from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import DnsServer
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import echo_until_reply, fresh_prefix
+from testsuites.ipv6.conftest import echo_until_reply, fresh_prefix, require_reachable
 from testsuites.ipv6.resolver import describe, look_up_until_asked
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("dhcpv6")]
@@ -113,10 +113,12 @@ def test_other_flag_alone_starts_an_information_request(dut, tester, server):
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.10.1")
-def test_address_from_dhcpv6_is_used(dut, tester, server):
+def test_address_from_dhcpv6_is_used(dut, tester, server, dut_link_local):
     """RFC 8415 18.2.10.1: the addresses in a Reply's IA_NA are assigned to
     the interface (after DAD) and answer. The RA's prefix (the server's pool)
-    has A=0, so the only address the DUT can have in it is the leased one."""
+    has A=0, so the only address the DUT can have in it is the leased one.
+    Control: the DUT answers echo on its link-local address."""
+    require_reachable(dut, tester, dut_link_local, source=tester.link_local)
     prefix = server.pool
     mark = dut.recorder.mark()
     tester.router_advertisement(prefix, autonomous=False, managed=True)

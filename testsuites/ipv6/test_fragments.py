@@ -15,7 +15,7 @@ from scapy.layers.inet6 import (
 from harness.ipv6.frames import any_reply_from, icmp_error
 from harness.ipv6.timers import LINK_UP_ALLOWANCE_S, MAX_MULTICAST_SOLICIT, RETRANS_TIMER_S
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import echo_until_reply
+from testsuites.ipv6.conftest import echo_until_reply, require_reachable
 
 pytestmark = pytest.mark.needs_feature("ipv6")
 
@@ -44,6 +44,7 @@ def reply_frames(dut, mark):
 @pytest.mark.requirement("AP-IPV6", "RFC8200-4.5")
 def test_fragmented_echo_is_reassembled(dut, tester, global_address):
     """RFC 8200 4.5: a 3000-byte echo in 1280-byte fragments is reassembled and answered."""
+    require_reachable(dut, tester, global_address, source=tester.fresh_source())
     for _ in range(MAX_MULTICAST_SOLICIT):
         mark = dut.recorder.mark()
         identifier = send_fragmented_echo(dut, tester, global_address, tester.fresh_source(), LARGE_ECHO)
@@ -56,6 +57,7 @@ def test_fragmented_echo_is_reassembled(dut, tester, global_address):
 def test_atomic_fragment_is_processed(dut, tester, global_address):
     """RFC 6946 4 / RFC 8200 4.5: a packet with a Fragment header at offset 0
     and M=0 is processed on its own, not queued for reassembly."""
+    require_reachable(dut, tester, global_address, source=tester.fresh_source())
     for _ in range(MAX_MULTICAST_SOLICIT):
         mark = dut.recorder.mark()
         identifier = tester.next_echo_id()

@@ -11,7 +11,7 @@ from harness.ipv6.addresses import ALL_NODES, IidKind, iid_kind, in_prefix, is_l
 from harness.ipv6.frames import is_dad_probe, is_router_solicitation
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, RETRANS_TIMER_S, ROUTER_SOLICITATION_WAIT_S
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import address_in_prefix, echo_until_reply, fresh_prefix
+from testsuites.ipv6.conftest import address_in_prefix, echo_until_reply, fresh_prefix, require_reachable
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("slaac")]
 
@@ -74,9 +74,10 @@ def defend(tester, target: str) -> None:
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4862-5.4.5")
-def test_defended_global_address_is_not_used(dut, tester, link_up):
+def test_defended_global_address_is_not_used(dut, tester, link_up, dut_link_local):
     """RFC 4862 5.4.5: when another node defends a tentative address, the
-    address MUST NOT be assigned: nothing answers on it."""
+    address MUST NOT be assigned: nothing answers on it, while the DUT's
+    link-local address still does (control)."""
     prefix = fresh_prefix()
     dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up)
     mark = dut.recorder.mark()
@@ -90,6 +91,7 @@ def test_defended_global_address_is_not_used(dut, tester, link_up):
     defend(tester, str(contested))
     if echo_until_reply(dut, tester, contested, source=tester.fresh_source()) is not None:
         nonconformant("RFC 4862 5.4.5", f"{contested} abandoned after another node defended it", "the DUT answers on it")
+    require_reachable(dut, tester, dut_link_local, source=tester.link_local)
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4862-5.4.5")
