@@ -20,6 +20,9 @@ from harness.plugin import restart_link
 # A tentative address answers nothing (RFC 4862 5.4): echo once per
 # RetransTimer until DAD has had time to finish.
 ECHO_ATTEMPTS = int(DAD_PROBE_WAIT_S / RETRANS_TIMER_S)
+# From link-up to the DUT's first packet from its link-local address: the
+# DAD probe, one RetransTimer, then the RS after its random delay.
+LINK_LOCAL_IN_USE_WAIT_S = ROUTER_SOLICITATION_WAIT_S
 # Documentation prefixes (RFC 3849), one per test that needs its own.
 _prefixes = itertools.count(0x10)
 
@@ -120,17 +123,21 @@ def global_address(configured) -> IPAddress:
 
 @pytest.fixture
 def dut_link_local(dut) -> IPAddress:
-    """The DUT's link-local address as seen on the wire (its DAD probe or any
-    link-local source); the EUI-64 guess from its MAC if it never showed one,
-    so that a silent DUT still gets probed and fails rather than skips."""
+    """The DUT's link-local address as seen on the wire, once it is usable: a
+    tentative address answers nothing (RFC 4862 5.4), so wait for the DUT to
+    send from it (its RS or MLD report) after its latest DAD probe. Falls
+    back to that probe's target, then to the EUI-64 guess from its MAC, so
+    that a silent DUT still gets probed and fails rather than skips."""
 
-    def announces_link_local(pkt) -> bool:
-        if is_dad_probe(pkt, dut.mac):
-            return is_link_local(pkt[ICMPv6ND_NS].tgt)
+    def link_local_probe(pkt) -> bool:
+        return is_dad_probe(pkt, dut.mac) and is_link_local(pkt[ICMPv6ND_NS].tgt)
+
+    def sent_from_link_local(pkt) -> bool:
         return pkt.src == dut.mac and IPv6 in pkt and is_link_local(pkt[IPv6].src)
 
-    frame = dut.recorder.wait_for(announces_link_local, RETRANS_TIMER_S, since=0)
-    if frame is None:
-        return eui64_link_local(dut.mac)
-    pkt = frame.packet
-    return ip(pkt[ICMPv6ND_NS].tgt) if ICMPv6ND_NS in pkt and ip(pkt[IPv6].src) == ip("::") else ip(pkt[IPv6].src)
+    probes = [f for f in dut.recorder.frames() if f.direction == "rx" and link_local_probe(f.packet)]
+    probe = probes[-1] if probes else None
+    in_use = dut.recorder.wait_for(sent_from_link_local, LINK_LOCAL_IN_USE_WAIT_S, since=probe.index + 1 if probe else 0)
+    if in_use is not None:
+        return ip(in_use.packet[IPv6].src)
+    return ip(probe.packet[ICMPv6ND_NS].tgt) if probe else eui64_link_local(dut.mac)
