@@ -165,3 +165,13 @@ def is_unicast_neighbor_solicitation(pkt: Packet, mac: str, target: str) -> bool
 def any_reply_from(pkt: Packet, mac: str, identifier: int) -> bool:
     """An echo reply with this identifier from the DUT, whatever its source."""
     return _from(pkt, mac) and ICMPv6EchoReply in pkt and pkt[ICMPv6EchoReply].id == identifier
+
+
+def describe(pkt: Packet) -> str:
+    """What an IPv6 frame carries, in words for a failure message: the
+    first header after IPv6 (with ICMPv6 type and code) and the addresses."""
+    header = pkt[IPv6].payload
+    what = header.name
+    if header.fields.get("type") is not None and "code" in header.fields:
+        what += f" (type {header.type}, code {header.code})"
+    return f"{what} from {pkt[IPv6].src} to {pkt[IPv6].dst}"

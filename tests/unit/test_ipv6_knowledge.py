@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from netaddr import IPAddress
 from scapy.layers.inet6 import (
+    ICMPv6DestUnreach,
     ICMPv6EchoReply,
     ICMPv6MLDMultAddrRec,
     ICMPv6MLReport,
@@ -19,6 +20,7 @@ from scapy.layers.inet6 import (
     IPv6ExtHdrHopByHop,
     RouterAlert,
 )
+from scapy.layers.inet import UDP
 from scapy.layers.l2 import Ether
 
 from harness.ipv6 import addresses as addr
@@ -133,3 +135,9 @@ def test_echo_reply_matches_source_and_identifier():
     assert frames.is_echo_reply(pkt, MAC, "2001:db8:1::5", 7)
     assert not frames.is_echo_reply(pkt, MAC, "2001:db8:1::5", 8)
     assert not frames.is_echo_reply(pkt, "02:00:00:00:00:09", "2001:db8:1::5", 7)
+
+
+def test_describe_names_the_icmpv6_message_and_addresses():
+    error = parsed(IPv6(src=LL, dst="fe80::1") / ICMPv6DestUnreach(code=4) / IPv6() / UDP())
+    assert frames.describe(error) == f"ICMPv6 Destination Unreachable (type 1, code 4) from {LL} to fe80::1"
+    assert frames.describe(parsed(IPv6(src=LL, dst="fe80::1") / UDP())) == f"UDP from {LL} to fe80::1"

@@ -17,7 +17,7 @@ from scapy.layers.inet6 import (
 )
 from scapy.packet import Raw
 
-from harness.ipv6.frames import any_reply_from, icmp_error
+from harness.ipv6.frames import any_reply_from, describe, icmp_error
 from harness.ipv6.timers import MAX_MULTICAST_SOLICIT, RETRANS_TIMER_S
 from harness.verdict import nonconformant
 from testsuites.ipv6.conftest import echo_until_reply, require_reachable
@@ -126,7 +126,7 @@ def test_no_next_header_is_silently_dropped(dut, tester, global_address):
     require_reachable(dut, tester, global_address, source=tester.fresh_source())
     answer = expect_no_answer(dut, tester, IPv6(src=str(tester.fresh_source()), dst=str(global_address), nh=59) / Raw(b"\x00" * 8))
     if answer is not None:
-        nonconformant("RFC 8200 4.7", "a packet with Next Header 59 dropped silently", answer.packet.summary())
+        nonconformant("RFC 8200 4.7", "a packet with Next Header 59 dropped silently", describe(answer.packet))
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-3.1")
@@ -151,7 +151,7 @@ def test_no_error_for_a_multicast_destination(dut, tester, global_address):
         nonconformant("RFC 4443 3.1", "Destination Unreachable for the unicast probe (control)", "no error")
     answer = expect_no_answer(dut, tester, IPv6(src=str(tester.fresh_source()), dst="ff02::1") / UDP(dport=CLOSED_UDP_PORT))
     if answer is not None:
-        nonconformant("RFC 4443 2.4", "no ICMPv6 error for a datagram sent to ff02::1", answer.packet.summary())
+        nonconformant("RFC 4443 2.4", "no ICMPv6 error for a datagram sent to ff02::1", describe(answer.packet))
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-2.4")
@@ -161,7 +161,7 @@ def test_unknown_informational_message_is_dropped(dut, tester, global_address):
     require_reachable(dut, tester, global_address, source=tester.fresh_source())
     answer = expect_no_answer(dut, tester, IPv6(src=str(tester.fresh_source()), dst=str(global_address)) / ICMPv6Unknown(type=200, msgbody=b"xx"))
     if answer is not None:
-        nonconformant("RFC 4443 2.4", "ICMPv6 type 200 discarded silently", answer.packet.summary())
+        nonconformant("RFC 4443 2.4", "ICMPv6 type 200 discarded silently", describe(answer.packet))
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8200-3")
