@@ -5,6 +5,7 @@ brought up (e1000 under QEMU TCG: about 2 s measured; a bench NIC: similar)."""
 MAX_RTR_SOLICITATION_DELAY_S = 1.0  # RFC 4861 10: random delay before the first RS and the first DAD NS (RFC 4862 5.4.2)
 RTR_SOLICITATION_INTERVAL_S = 4.0  # RFC 4861 10
 RETRANS_TIMER_S = 1.0  # RFC 4861 10: RetransTimer, also the DAD wait per probe (RFC 4862 5.4)
+MAX_RA_DELAY_TIME_S = 0.5  # RFC 4861 10: a router delays a solicited RA by up to this (6.2.6)
 MAX_MULTICAST_SOLICIT = 3  # RFC 4861 10: NS attempts before giving up on a neighbour
 UNSOLICITED_REPORT_INTERVAL_S = 1.0  # RFC 3810 9.11
 SOL_MAX_DELAY_S = 1.0  # RFC 8415 7.6: random delay before the first Solicit
