@@ -1,0 +1,37 @@
+"""The fault-matrix expectations and the reference DUT's firmware name the
+same profiles, and the matrix names only cases that exist: a profile the
+firmware offers but the matrix leaves out would be a fault nobody checks."""
+
+from __future__ import annotations
+
+import re
+
+from harness.faultmatrix import load_expectations
+
+PROFILES_SCRIPT = "fixtures/refdut/firmware/etc/refdut/profiles.sh"
+RULESETS = "fixtures/refdut/firmware/etc/refdut/faults"
+
+
+def firmware_profiles(repo) -> set[str]:
+    """The case labels of apply_profile, plus one profile per nftables ruleset."""
+    script = (repo / PROFILES_SCRIPT).read_text()
+    body = script[script.index("apply_profile()"):]
+    labels = set(re.findall(r"^\s+([a-z0-9-]+)\)", body, flags=re.MULTILINE))
+    return labels | {path.stem for path in (repo / RULESETS).glob("*.nft")}
+
+
+def suite_cases(repo) -> set[str]:
+    return {
+        match for path in (repo / "testsuites").rglob("test_*.py")
+        for match in re.findall(r"^def (test_\w+)\(", path.read_text(), flags=re.MULTILINE)
+    }
+
+
+def test_every_firmware_profile_is_in_the_matrix_and_back(repo):
+    assert set(load_expectations()) == firmware_profiles(repo)
+
+
+def test_the_matrix_names_only_existing_cases(repo):
+    cases = suite_cases(repo)
+    named = {case for targets in load_expectations().values() if targets != "all" for case in targets}
+    assert named <= cases, sorted(named - cases)
