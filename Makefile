@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 LAB_CONFIG ?= lab_configs/qemu-x86_64.yaml
 IMAGE := build/refdut/image.json
 
-.PHONY: setup system image campaign test clean
+.PHONY: setup system image campaign test fault-matrix benchmarks clean
 
 setup: system $(VENV)/.installed node_modules/.installed
 
@@ -33,6 +33,14 @@ campaign: image
 
 test: image
 	$(PY) -m pytest tests
+
+# Heavier than CI's budget allows: every case under every fault profile
+# (CI runs the plan that proves each case both ways), and the benchmarks.
+fault-matrix: image
+	$(PY) -m harness fault-matrix --plan full --reports reports/fault-matrix
+
+benchmarks: image
+	$(PY) benchmarks/ipv6_campaign.py
 
 clean:
 	rm -rf build .cache reports/2* reports/latest

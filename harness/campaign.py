@@ -7,12 +7,10 @@ A campaign killed at any point keeps every finished test's evidence;
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -28,6 +26,7 @@ from harness.evidence.pages import CampaignFacts, verdict_counts, write_pages
 from harness.evidence.records import allure_results_by_name, read_records
 from harness.evidence.signing import SigningKey, load_signing_key, sha256_file, sign_manifest, write_manifest
 from harness.evidence.traceability import build_matrix, matrix_json
+from harness.process import die_with_parent
 
 REPO = Path(__file__).resolve().parent.parent
 SUITES = REPO / "testsuites"
@@ -35,12 +34,6 @@ ALLURE_CLI = REPO / "node_modules" / ".bin" / "allure"
 ALLURE_TIMEOUT_S = 300
 STATUSES = ("passed", "failed", "broken", "skipped")
 EXIT_PASSED, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """pytest (and through it QEMU) dies with the campaign process."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def campaign_id(lab_name: str) -> str:
@@ -85,7 +78,7 @@ def run_suites(root: Path, lab_config: Path, resume: bool, pytest_args: list[str
     ]
     if resume:
         command.append("--skip-done")
-    return subprocess.run(command, cwd=REPO, preexec_fn=_die_with_parent).returncode
+    return subprocess.run(command, cwd=REPO, preexec_fn=die_with_parent).returncode
 
 
 def drop_duplicate_results(results_dir: Path) -> None:

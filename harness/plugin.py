@@ -26,6 +26,7 @@ from harness.evidence.atomic import write_text_atomically
 from harness.evidence.catalogue import Catalogue, load_catalogue
 from harness.evidence.environment import write_allure_environment
 from harness.evidence.records import finished_tests
+from harness.process import notify_booted
 from harness.tester import TesterNode
 
 # Evidence slices and verdict records are collected by their own plugin module.
@@ -132,6 +133,7 @@ def dut(request: pytest.FixtureRequest) -> Iterator[Dut]:
         session = {"boot_seconds": machine.boot_seconds, "started": time.time()}
         write_text_atomically(run_dir / "session.json", json.dumps(session, indent=2) + "\n")
         _record_device_info(context.config, machine, run_dir)
+        notify_booted()
         yield Dut(context.config, machine, recorder)
     finally:
         machine.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from harness.faultmatrix import load_expectations
+from harness.faultplan import suite_cases
 
 PROFILES_SCRIPT = "fixtures/refdut/firmware/etc/refdut/profiles.sh"
 RULESETS = "fixtures/refdut/firmware/etc/refdut/faults"
@@ -20,18 +21,11 @@ def firmware_profiles(repo) -> set[str]:
     return labels | {path.stem for path in (repo / RULESETS).glob("*.nft")}
 
 
-def suite_cases(repo) -> set[str]:
-    return {
-        match for path in (repo / "testsuites").rglob("test_*.py")
-        for match in re.findall(r"^def (test_\w+)\(", path.read_text(), flags=re.MULTILINE)
-    }
-
-
 def test_every_firmware_profile_is_in_the_matrix_and_back(repo):
     assert set(load_expectations()) == firmware_profiles(repo)
 
 
 def test_the_matrix_names_only_existing_cases(repo):
-    cases = suite_cases(repo)
+    cases = set(suite_cases(repo / "testsuites"))
     named = {case for targets in load_expectations().values() if targets != "all" for case in targets}
     assert named <= cases, sorted(named - cases)

@@ -1,0 +1,86 @@
+"""Which cases to run under which fault profile, so that the fault-detection
+claim is proven for every case without running the full cross-product.
+
+The claim: every case passes on the conformant DUT and fails under a profile
+that breaks what it checks. The CI plan proves exactly that:
+
+- the conformant profile runs every case (each must pass);
+- each case is assigned its narrowest profile (the one with the fewest
+  targets that names it), and that profile runs the cases assigned to it
+  (each must fail) plus, as controls, the untargeted cases of the same test
+  modules (each must pass: the fault breaks what it is about, not its
+  neighbours).
+
+Broad profiles (`all`, or dozens of targets) only run when a case has no
+narrower one. The cost grows with cases x (1 + module size), not with
+profiles x cases. The full cross-product stays available (plan "full")."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+CONFORMANT = "conformant"
+SLOW_TEST = "test_incomplete_reassembly_times_out_with_time_exceeded"
+
+Expectations = dict[str, "list[str] | str"]  # profile -> targeted cases, or "all"
+
+
+@dataclass(frozen=True)
+class ProfilePlan:
+    profile: str
+    cases: frozenset[str] | None  # None: every case the suites hold
+    must_fail: frozenset[str]  # of the cases run; every other case run must pass
+
+
+def suite_cases(suites: Path) -> dict[str, str]:
+    """case name -> the test module that holds it (module-level test functions)."""
+    cases: dict[str, str] = {}
+    for path in sorted(suites.rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                cases[node.name] = path.relative_to(suites).as_posix()
+    return cases
+
+
+def _targets(expectations: Expectations, profile: str, cases: dict[str, str]) -> frozenset[str]:
+    targets = expectations[profile]
+    return frozenset(cases) if targets == "all" else frozenset(targets)
+
+
+def narrowest_profiles(expectations: Expectations, cases: dict[str, str]) -> dict[str, str]:
+    """case -> the profile with the fewest targets that names it (ties: by name)."""
+    ranked = sorted(
+        (p for p in expectations if p != CONFORMANT), key=lambda p: (len(_targets(expectations, p, cases)), p)
+    )
+    chosen: dict[str, str] = {}
+    for profile in ranked:
+        for case in sorted(_targets(expectations, profile, cases)):
+            chosen.setdefault(case, profile)
+    return chosen
+
+
+def ci_plan(expectations: Expectations, cases: dict[str, str]) -> list[ProfilePlan]:
+    assigned: dict[str, set[str]] = {}
+    for case, profile in narrowest_profiles(expectations, cases).items():
+        assigned.setdefault(profile, set()).add(case)
+    plans = [ProfilePlan(CONFORMANT, None, frozenset())]
+    for profile in sorted(assigned):
+        proves = frozenset(assigned[profile])
+        modules = {cases[case] for case in proves if case in cases}
+        targets = _targets(expectations, profile, cases)
+        controls = {case for case, module in cases.items() if module in modules and case not in targets}
+        controls.discard(SLOW_TEST)  # a 60 s control proves no more than a quick one
+        plans.append(ProfilePlan(profile, proves | controls, proves))
+    return plans
+
+
+def full_plan(expectations: Expectations, cases: dict[str, str]) -> list[ProfilePlan]:
+    return [ProfilePlan(p, None, _targets(expectations, p, cases)) for p in expectations]
+
+
+def uncovered(expectations: Expectations, cases: dict[str, str]) -> list[str]:
+    """Cases no profile targets: their check is not proven able to fail."""
+    return sorted(set(cases) - set(narrowest_profiles(expectations, cases)))

@@ -1,0 +1,59 @@
+"""The CI fault plan proves every case both ways with fewer runs than the
+full cross-product: each case under its narrowest profile, with the
+untargeted cases of its module as controls."""
+
+from __future__ import annotations
+
+from harness.faultplan import CONFORMANT, SLOW_TEST, ci_plan, full_plan, narrowest_profiles, suite_cases, uncovered
+
+CASES = {
+    "test_a": "test_one.py", "test_b": "test_one.py", "test_c": "test_one.py",
+    "test_d": "test_two.py", SLOW_TEST: "test_two.py",
+}
+EXPECTATIONS = {
+    CONFORMANT: [],
+    "everything-off": "all",
+    "a-and-d": ["test_a", "test_d"],
+    "only-a": ["test_a"],
+}
+
+
+def test_each_case_goes_to_its_narrowest_profile():
+    assert narrowest_profiles(EXPECTATIONS, CASES) == {
+        "test_a": "only-a", "test_d": "a-and-d", "test_b": "everything-off", "test_c": "everything-off",
+        SLOW_TEST: "everything-off",
+    }
+
+
+def test_ci_plan_runs_assigned_cases_with_their_module_as_controls():
+    plans = {plan.profile: plan for plan in ci_plan(EXPECTATIONS, CASES)}
+    assert plans[CONFORMANT].cases is None and not plans[CONFORMANT].must_fail
+    assert plans["only-a"].cases == {"test_a", "test_b", "test_c"}
+    assert plans["only-a"].must_fail == {"test_a"}
+    # test_a is targeted by a-and-d too, so it cannot be a control there; the slow case never is one
+    assert plans["a-and-d"].cases == {"test_d"} and plans["a-and-d"].must_fail == {"test_d"}
+    assert plans["everything-off"].must_fail == {"test_b", "test_c", SLOW_TEST}
+    # every case is proven to fail somewhere, and none is both expected to fail and to pass
+    proven = {case for plan in plans.values() for case in plan.must_fail}
+    assert proven == set(CASES)
+
+
+def test_full_plan_is_the_cross_product():
+    plans = full_plan(EXPECTATIONS, CASES)
+    assert [plan.profile for plan in plans] == list(EXPECTATIONS)
+    assert all(plan.cases is None for plan in plans)
+    assert next(p for p in plans if p.profile == "everything-off").must_fail == set(CASES)
+
+
+def test_a_case_no_profile_targets_is_reported():
+    assert uncovered({CONFORMANT: [], "only-a": ["test_a"]}, CASES) == sorted(set(CASES) - {"test_a"})
+
+
+def test_the_real_suites_are_all_covered_and_the_plan_is_smaller(repo):
+    from harness.faultmatrix import load_expectations
+
+    cases = suite_cases(repo / "testsuites")
+    expectations = load_expectations()
+    assert uncovered(expectations, cases) == []
+    ci_runs = sum(len(p.cases) if p.cases is not None else len(cases) for p in ci_plan(expectations, cases))
+    assert ci_runs < len(expectations) * len(cases) / 3
