@@ -38,6 +38,20 @@ class ConsoleTimeout(ConsoleError):
         super().__init__(f"console: no match for {pattern!r} within {timeout:.1f} s; last output:\n{tail}")
 
 
+class CommandFailed(ConsoleError):
+    """A console command the harness relies on exited with a status it does
+    not accept: the declared command is broken, the DUT is not judged by it."""
+
+    def __init__(self, command: str, status: int, output: str):
+        self.command = command
+        self.status = status
+        self.output = output
+        super().__init__(f"console command {command!r} exited {status}; output:\n{output[-TAIL_OUTPUT_CHARS:]}")
+
+
+TAIL_OUTPUT_CHARS = 2000
+
+
 class LinkError(HarnessError):
     """The network link to the DUT could not be opened or died."""
 

@@ -9,11 +9,11 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Container, Protocol
 
 import serial
 
-from harness.errors import ConsoleError, ConsoleTimeout
+from harness.errors import CommandFailed, ConsoleError, ConsoleTimeout
 
 TAIL_CHARS = 2000
 READ_POLL_S = 0.1  # how often the reader thread checks for close()
@@ -99,6 +99,12 @@ class SerialConsole:
             self._transcript.flush()
             self._changed.notify_all()
 
+    @property
+    def failure(self) -> str | None:
+        """Why the console died, or None while it lives."""
+        with self._changed:
+            return None if self._failure is None else f"console {self.url} died: {self._failure}"
+
     # -- the Console protocol ----------------------------------------------
     def expect(self, pattern: str, timeout: float) -> re.Match[str]:
         """Wait for `pattern` in output not yet consumed; consume up to its end."""
@@ -160,6 +166,13 @@ class SerialConsole:
             self._transcript.close()
 
 
+def opened(console: SerialConsole | None) -> SerialConsole:
+    """The console of a started machine; asking before start is a harness bug."""
+    if console is None:
+        raise ConsoleError("console not open: the DUT has not been started")
+    return console
+
+
 def _printable_block(text: str) -> str:
     return "\n".join(_printable(line.rstrip("\r")) for line in text.split("\n"))
 
@@ -174,11 +187,12 @@ class CommandResult:
 _command_counter = iter(range(1, 1 << 62))
 
 
-def run_command(console: SerialConsole, command: str, timeout: float) -> CommandResult:
+def run_command(console: SerialConsole, command: str, timeout: float, accept: Container[int] = (0,)) -> CommandResult:
     """Run a shell command on the console and return its output and exit
-    status. A unique end marker is echoed after the command, so the prompt
-    need not be known. Output starts after the last echo of the typed line:
-    a line typed before the shell prompts is echoed twice (tty, then shell)."""
+    status; a status not in `accept` raises CommandFailed with the output.
+    A unique end marker is echoed after the command, so the prompt need not
+    be known. Output starts after the last echo of the typed line: a line
+    typed before the shell prompts is echoed twice (tty, then shell)."""
     marker = f"__HARNESS_END_{next(_command_counter)}__"
     start = console.mark()
     typed = f"{command}; echo {marker} $?"
@@ -188,4 +202,7 @@ def run_command(console: SerialConsole, command: str, timeout: float) -> Command
     window = console.text_from(start, done.start())
     echoes = list(re.finditer(re.escape(f"echo {marker} $?") + r"\r?\n", window))
     output = window[echoes[-1].end():] if echoes else window
-    return CommandResult(command, output.replace("\r\n", "\n"), int(done.group(1)))
+    result = CommandResult(command, output.replace("\r\n", "\n"), int(done.group(1)))
+    if result.exit_status not in accept:
+        raise CommandFailed(command, result.exit_status, result.output)
+    return result

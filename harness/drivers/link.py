@@ -65,6 +65,19 @@ class FrameRecorder:
         self._listeners: list[Callable[[Frame], None]] = []
         self._writer = RawPcapWriter(str(pcap_path), linktype=LINKTYPE_ETHERNET, sync=True)
         self._writer.write_header(None)
+        self.failure: LinkError | None = None
+
+    def check(self) -> None:
+        """Raise the link's failure, if it has one."""
+        if self.failure is not None:
+            raise LinkError(str(self.failure)) from self.failure
+
+    def fail(self, error: LinkError) -> None:
+        """The link died: every wait, now and later, raises this at once."""
+        with self._changed:
+            if self.failure is None:
+                self.failure = error
+            self._changed.notify_all()
 
     def record(self, direction: Direction, data: bytes) -> Frame:
         with self._changed:
@@ -75,7 +88,12 @@ class FrameRecorder:
             listeners = list(self._listeners)
             self._changed.notify_all()
         for listener in listeners:
-            listener(frame)
+            try:
+                listener(frame)
+            except Exception as exc:  # noqa: BLE001 - a peer's fault is the lab's, never the DUT's
+                name = getattr(listener, "__qualname__", repr(listener))
+                self.fail(LinkError(f"listener {name} raised on frame {frame.index}: {type(exc).__name__}: {exc}"))
+                self.check()
         return frame
 
     def subscribe(self, listener: Callable[[Frame], None]) -> None:
@@ -106,7 +124,8 @@ class FrameRecorder:
         direction: Direction = "rx",
     ) -> Frame | None:
         """The first frame at or after index `since` that matches, waiting at
-        most `timeout` seconds for it; None if none came."""
+        most `timeout` seconds for it; None if none came. A dead link raises
+        its LinkError instead, at once: no frame can come any more."""
         deadline = time.monotonic() + timeout
         index = since
         with self._changed:
@@ -116,6 +135,7 @@ class FrameRecorder:
                     index += 1
                     if frame.direction == direction and _safe_match(match, frame):
                         return frame
+                self.check()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None
@@ -142,11 +162,13 @@ class Link(Protocol):
 
 
 class _ReceiverThread:
-    """Runs a receive function until close(), recording every frame."""
+    """Runs a receive function until close(), recording every frame. Whatever
+    ends it early - a dead socket, a listener that raised - becomes the
+    link's failure, so waits raise it at once instead of timing out."""
 
     def __init__(self, name: str, recorder: FrameRecorder, receive: Callable[[], bytes | None]):
+        self.name = name
         self.recorder = recorder
-        self.failure: Exception | None = None
         self._receive = receive
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -156,12 +178,12 @@ class _ReceiverThread:
         while not self._closed.is_set():
             try:
                 data = self._receive()
-            except OSError as exc:
+                if data:
+                    self.recorder.record("rx", data)
+            except Exception as exc:  # noqa: BLE001 - any cause is a lab failure, named
                 if not self._closed.is_set():
-                    self.failure = exc
+                    self.recorder.fail(LinkError(f"{self.name} died: {type(exc).__name__}: {exc}"))
                 return
-            if data:
-                self.recorder.record("rx", data)
 
     def stop(self) -> None:
         self._closed.set()
@@ -195,8 +217,7 @@ class UdpDatagramLink:
     def send(self, data: bytes) -> None:
         if self._peer is None:
             raise LinkError("udp link: no peer port yet (QEMU not started)")
-        if self._receiver.failure is not None:
-            raise LinkError(f"udp link died: {self._receiver.failure}")
+        self.recorder.check()
         try:
             self._sock.sendto(data, self._peer)
         except OSError as exc:
@@ -233,8 +254,7 @@ class RawInterfaceLink:
         return data
 
     def send(self, data: bytes) -> None:
-        if self._receiver.failure is not None:
-            raise LinkError(f"raw link {self.interface} died: {self._receiver.failure}")
+        self.recorder.check()
         try:
             self._sock.outs.send(data)
         except OSError as exc:

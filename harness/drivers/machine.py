@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from harness.config.models import BenchDut, LabConfig
-from harness.drivers.console import SerialConsole
+from harness.drivers.console import SerialConsole, opened
 from harness.drivers.link import FrameRecorder, Link, RawInterfaceLink
 from harness.errors import BootError, ConsoleError, MachineError
 
@@ -23,6 +23,7 @@ class Machine(Protocol):
     def start(self) -> None: ...
     def stop(self) -> None: ...
     def reset(self) -> None: ...
+    def failure(self) -> str | None: ...
 
 
 class BenchMachine:
@@ -54,18 +55,21 @@ class BenchMachine:
     def reset(self) -> None:
         if not self.dut.power:
             raise MachineError("bench DUT declares no power control; cannot reset it")
-        assert self.console is not None
+        console = opened(self.console)
         self._power(self.dut.power.power_off)
-        self.console.mark()
+        console.mark()
         self._power(self.dut.power.power_on)
         self._wait_ready()
 
     def _wait_ready(self) -> None:
-        assert self.console is not None
+        console = opened(self.console)
         try:
-            self.console.expect(self.dut.ready_pattern, self.dut.boot_timeout_s)
+            console.expect(self.dut.ready_pattern, self.dut.boot_timeout_s)
         except ConsoleError as exc:
             raise BootError(f"bench DUT not ready within {self.dut.boot_timeout_s} s: {exc}") from exc
+
+    def failure(self) -> str | None:
+        return None  # a bench unit has no process of ours; its console and link report for it
 
     def stop(self) -> None:
         for closer in (self.link.close, self.console.close if self.console else None):

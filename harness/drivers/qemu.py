@@ -7,12 +7,11 @@ to its own log, never into the console transcript."""
 
 from __future__ import annotations
 
-import ctypes
 import shlex
-import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -20,23 +19,16 @@ from qemu.qmp import QMPError
 from qemu.qmp.legacy import QEMUMonitorProtocol
 
 from harness.config.models import QemuDut
-from harness.drivers.console import SerialConsole
+from harness.drivers.console import SerialConsole, opened
 from harness.drivers.link import FrameRecorder, UdpDatagramLink
-from harness.errors import BootError, ConsoleError, ConsoleTimeout, MachineError
+from harness.errors import BootError, ConsoleError, ConsoleTimeout, LinkError, MachineError
+from harness.process import die_with_parent
 
 QMP_ACCEPT_TIMEOUT_S = 20.0
 QMP_COMMAND_TIMEOUT_S = 10.0
 QUIT_TIMEOUT_S = 10.0
 START_ATTEMPTS = 3  # a picked port can be taken before QEMU binds it
 NETDEV_ID = "n0"
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: QEMU gets SIGKILL when the harness
-    process dies, however it dies (SIGKILL and Ctrl-C included)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _free_port(kind: int) -> int:
@@ -65,6 +57,7 @@ class QemuMachine:
         self._process: subprocess.Popen[bytes] | None = None
         self._qmp: QEMUMonitorProtocol | None = None
         self._socket_dir = tempfile.TemporaryDirectory(prefix="hx-qmp-")
+        self._stopping = threading.Event()
         self.boot_seconds: float | None = None
 
     # -- command line ------------------------------------------------------
@@ -123,7 +116,7 @@ class QemuMachine:
         with self.stderr_log.open("ab") as stderr:
             try:
                 self._process = subprocess.Popen(
-                    cmd, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, preexec_fn=_die_with_parent
+                    cmd, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, preexec_fn=die_with_parent
                 )
             except OSError as exc:
                 raise MachineError(f"cannot run {cmd[0]}: {exc}") from exc
@@ -135,12 +128,27 @@ class QemuMachine:
                 return False
             raise MachineError(f"QEMU never connected to QMP within {QMP_ACCEPT_TIMEOUT_S} s: {exc}") from exc
         self._qmp.settimeout(QMP_COMMAND_TIMEOUT_S)
+        threading.Thread(target=self._watch, args=(self._process,), name=f"qemu watchdog {self._process.pid}", daemon=True).start()
         return True
 
+    def _watch(self, process: subprocess.Popen[bytes]) -> None:
+        """QEMU exiting on its own (killed, crashed, the guest powered off)
+        fails the link at once: no frame can come, and a test waiting for
+        one is broken now, not failed at its timeout."""
+        status = process.wait()
+        if not self._stopping.is_set():
+            self.link.recorder.fail(LinkError(f"QEMU exited unexpectedly (status {status}); stderr:\n{_tail(self.stderr_log)}"))
+
+    def failure(self) -> str | None:
+        """Why this machine cannot serve a test any more, or None."""
+        if self._process is not None and self._process.poll() is not None and not self._stopping.is_set():
+            return f"QEMU exited (status {self._process.returncode})"
+        return None
+
     def wait_ready(self, since_mark: bool = False) -> None:
-        assert self.console is not None
+        console = opened(self.console)
         try:
-            self.console.expect(self.dut.ready_pattern, self.dut.boot_timeout_s)
+            console.expect(self.dut.ready_pattern, self.dut.boot_timeout_s)
         except ConsoleTimeout as exc:
             state = "QEMU exited" if self._process and self._process.poll() is not None else "QEMU running"
             raise BootError(
@@ -152,8 +160,8 @@ class QemuMachine:
 
     def reset(self) -> None:
         """Hard reset, then wait for the ready pattern again."""
-        assert self.console is not None
-        self.console.mark()
+        console = opened(self.console)
+        console.mark()
         # -no-reboot makes any reset a shutdown, so a guest that reboots on
         # its own shows up as an exit. Allow resets until this one has
         # finished (measured: restoring the action right after system_reset
@@ -180,6 +188,7 @@ class QemuMachine:
     def stop(self) -> None:
         """Quit QEMU (QMP quit, then SIGKILL if it lingers) and close every
         channel. Safe to call twice and after a failed start."""
+        self._stopping.set()
         if self._qmp is not None and self._process is not None and self._process.poll() is None:
             try:
                 self._qmp.cmd("quit")

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from harness.drivers.console import SerialConsole, run_command
-from harness.errors import ConsoleError, ConsoleTimeout
+from harness.errors import CommandFailed, ConsoleError, ConsoleTimeout, HarnessError
 
 
 @pytest.fixture
@@ -132,7 +132,11 @@ def test_run_command_returns_output_and_exit_status(tmp_path):
         result = run_command(console, "devinfo", timeout=5)
         assert result.exit_status == 0
         assert result.output.splitlines() == ["model=REFDUT-1", "profile=conformant"]
-        missing = run_command(console, "nosuchcommand", timeout=5)
+        with pytest.raises(CommandFailed) as failed:
+            run_command(console, "nosuchcommand", timeout=5)
+        assert failed.value.status == 127 and "not found" in failed.value.output
+        assert isinstance(failed.value, HarnessError)  # broken, never a product failure
+        missing = run_command(console, "nosuchcommand", timeout=5, accept=(0, 127))
         assert missing.exit_status == 127
     finally:
         console.close()

@@ -7,6 +7,8 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
+import time
 import uuid
 
 import pytest
@@ -141,3 +143,46 @@ def test_raw_interface_link_on_a_missing_interface_is_a_link_error(tmp_path):
         pytest.skip("opening a raw socket needs root")
     with pytest.raises(LinkError):
         RawInterfaceLink(FrameRecorder(tmp_path / "x.pcap"), "hx-no-such-if")
+
+
+def test_a_listener_that_raises_fails_the_link_and_wakes_waiters_at_once(udp_link):
+    """A peer's bug on the receive thread is a lab failure: the wait raises
+    LinkError naming it within a second, not None at its timeout."""
+    link, peer = udp_link
+
+    def faulty_peer(frame):
+        raise AssertionError("peer bug")  # even an AssertionError must not read as a product failure
+
+    link.recorder.subscribe(faulty_peer)
+    started = time.monotonic()
+    peer.sendto(FRAME, ("127.0.0.1", link.port))
+    with pytest.raises(LinkError, match="faulty_peer raised.*AssertionError: peer bug"):
+        link.recorder.wait_for(lambda p: False, timeout=30)
+    assert time.monotonic() - started < 1.0
+    with pytest.raises(LinkError):  # and so does every later use of the link
+        link.send(FRAME)
+
+
+def test_a_listener_that_raises_on_a_sent_frame_is_a_link_error(udp_link):
+    link, _ = udp_link
+    link.recorder.subscribe(lambda frame: 1 / 0)
+    with pytest.raises(LinkError, match="ZeroDivisionError"):
+        link.send(FRAME)
+
+
+def test_a_closed_link_socket_fails_a_waiting_test_at_once(udp_link):
+    link, _ = udp_link
+    waiter_error: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            link.recorder.wait_for(lambda p: False, timeout=30)
+        except LinkError as exc:
+            waiter_error.append(exc)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    started = time.monotonic()
+    link._sock.close()  # the socket goes away under the receive thread
+    waiter.join(timeout=5)
+    assert waiter_error and time.monotonic() - started < 1.0
