@@ -1,10 +1,14 @@
 """Product verdicts. A DUT that breaks a clause raises NonConformance, an
 AssertionError, which allure reports as `failed`; everything in errors.py is
-`broken`."""
+`broken`. The clause is a catalogue id; the message shows its label, so it
+reads "RFC 4862 5.4.2: expected ...; observed ..." while the record keeps
+clause, expected and observed as fields."""
 
 from __future__ import annotations
 
 from typing import NoReturn
+
+from harness.clauses import clause_label
 
 
 class NonConformance(AssertionError):
@@ -12,7 +16,7 @@ class NonConformance(AssertionError):
         self.clause = clause
         self.expected = expected
         self.observed = observed
-        super().__init__(f"{clause}: expected {expected}; observed {observed}")
+        super().__init__(f"{clause_label(clause)}: expected {expected}; observed {observed}")
 
 
 def nonconformant(clause: str, expected: str, observed: str) -> NoReturn:

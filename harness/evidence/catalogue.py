@@ -36,6 +36,10 @@ class Catalogue(BaseModel):
             return [f"compliance point {point!r}"]
         return [f"clause {clause!r} of {point}" for clause in clauses if clause not in self.points[point].clauses]
 
+    def point_of(self, clause_id: str) -> str | None:
+        """The compliance point whose clauses hold this id."""
+        return next((point_id for point_id, point in self.points.items() if clause_id in point.clauses), None)
+
 
 def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
     try:

@@ -12,10 +12,12 @@ import allure
 import pytest
 from allure_pytest.utils import allure_full_name
 
+from harness import findings
 from harness.context import CONTEXT_KEY, Dut
 from harness.drivers.link import write_pcap
 from harness.evidence.atomic import write_atomically, write_text_atomically
 from harness.evidence.records import RECORD_NAME, VerdictRecord, write_record
+from harness.verdict import NonConformance
 
 MESSAGE_CHARS = 4000
 
@@ -26,6 +28,7 @@ _SLICE_START = pytest.StashKey[float]()
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # The slice starts with setup: fixtures send stimuli (link restart, RA).
     item.stash[_SLICE_START] = time.time()
+    findings.begin()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -61,7 +64,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     context = item.config.stash.get(CONTEXT_KEY, None)
     if report.when != "teardown" or context is None:
         return
-    status, message = _verdict(phases)
+    status, message, nonconformance = _verdict(phases)
+    found = findings.end()
     marks = list(item.iter_markers("requirement"))
     folder = context.tests_dir / _safe_name(item.nodeid)
     evidence = tuple(
@@ -79,28 +83,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         stopped=time.time(),
         evidence=evidence,
         allure_full_name=allure_full_name(item),
+        judged_clause=nonconformance.clause if nonconformance else None,
+        expected=nonconformance.expected if nonconformance else None,
+        observed=nonconformance.observed if nonconformance else None,
+        measurements=tuple(found.measurements),
+        advisories=tuple(found.advisories),
     )
     write_record(folder, record)
 
 
-def _verdict(phases: dict) -> tuple[str, str]:
+def _verdict(phases: dict) -> tuple[str, str, NonConformance | None]:
     """The verdict of a test from its phases, by allure's own rule: an
     AssertionError (a NonConformance, raised by the test or by a fixture that
     needs the DUT to have done something) is a product failure; any other
-    error is broken."""
+    error is broken. A NonConformance also gives the clause judged."""
     for when in ("setup", "call", "teardown"):
         if when not in phases:
             continue
         report, excinfo = phases[when]
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            return "skipped", reason
+            return "skipped", reason, None
         if report.failed:
             message = str(excinfo.value) if excinfo else str(report.longrepr)
             if excinfo is not None and excinfo.errisinstance((AssertionError, pytest.fail.Exception)):
-                return "failed", message
-            return "broken", f"{excinfo.typename if excinfo else 'error'}: {message}"
-    return "passed", ""
+                judged = excinfo.value if isinstance(excinfo.value, NonConformance) else None
+                return "failed", message, judged
+            return "broken", f"{excinfo.typename if excinfo else 'error'}: {message}", None
+    return "passed", "", None
 
 
 def _safe_name(nodeid: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from harness.evidence.traceability import NOT_COVERED, PointRow
+from harness.evidence.traceability import INCONCLUSIVE, NOT_COVERED, PointRow
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}
@@ -17,7 +17,7 @@ table{border-collapse:collapse;margin:1rem 0;width:100%}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}
 .passed{background:#dff3df}.failed{background:#f8d7d7}.broken{background:#fbe7c6}
-.skipped,.not-covered{background:#eee;color:#666}
+.skipped,.not-covered{background:#eee;color:#666}.inconclusive{background:#e8e0f3}
 .warning{border:2px solid #c00;padding:.5rem;color:#900;font-weight:bold}
 code{font-size:.9em}
 """
@@ -52,7 +52,7 @@ def verdict_counts(points: list[PointRow]) -> Counter[str]:
     for point in points:
         for clause in point.clauses:
             for test in clause.tests:
-                seen[test.nodeid] = test.status
+                seen[test.nodeid] = test.verdict
     return Counter(seen.values())
 
 
@@ -65,6 +65,8 @@ def _matrix_table(points: list[PointRow], facts: CampaignFacts, with_evidence: b
             tests = "<br>".join(
                 f'<a href="{escape(facts.test_links.get(t.nodeid, facts.report_link))}">{escape(t.name)}</a>'
                 f' <span class="{t.status}">{t.status}</span>'
+                + (f" <small>(failed on <code>{escape(t.judged_clause)}</code>)</small>"
+                   if t.status == INCONCLUSIVE and t.judged_clause else "")
                 + (f"<br><small>{escape(t.message)}</small>" if t.message and t.status != "passed" else "")
                 for t in clause.tests
             ) or "-"

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness.evidence.atomic import write_text_atomically
+from harness.findings import Advisory, Measurement
 
 RECORD_NAME = "result.json"
 VERDICTS = ("passed", "failed", "broken", "skipped")
@@ -19,13 +20,20 @@ class VerdictRecord:
     nodeid: str
     name: str
     point: str | None
-    clauses: tuple[str, ...]
+    clauses: tuple[str, ...]  # what the test's requirement marker names
     status: str
     message: str
     started: float
     stopped: float
     evidence: tuple[str, ...] = field(default=())  # paths relative to the campaign folder
     allure_full_name: str = ""
+    # A product failure: the clause actually judged (a control's own clause
+    # when a control failed), what was expected and what was observed.
+    judged_clause: str | None = None
+    expected: str | None = None
+    observed: str | None = None
+    measurements: tuple[Measurement, ...] = field(default=())
+    advisories: tuple[Advisory, ...] = field(default=())
 
 
 def write_record(folder: Path, record: VerdictRecord) -> Path:
@@ -41,6 +49,8 @@ def read_records(tests_dir: Path) -> dict[str, VerdictRecord]:
             data = json.loads(path.read_text(encoding="utf-8"))
             data["clauses"] = tuple(data["clauses"])
             data["evidence"] = tuple(data["evidence"])
+            data["measurements"] = tuple(Measurement(**m) for m in data.get("measurements", ()))
+            data["advisories"] = tuple(Advisory(**a) for a in data.get("advisories", ()))
             record = VerdictRecord(**data)
         except (ValueError, KeyError, TypeError):
             continue

@@ -10,9 +10,12 @@ from harness.evidence.catalogue import Catalogue
 from harness.evidence.records import VerdictRecord
 
 NOT_COVERED = "not covered"
+# A test that failed on another clause (a control, a prerequisite) did not
+# judge the clauses of its marker: they are inconclusive, neither passed nor failed.
+INCONCLUSIVE = "inconclusive"
 # The worst verdict decides a clause: a failure outranks a lab problem, which
-# outranks a pass; skipped tests alone prove nothing.
-PRECEDENCE = ("failed", "broken", "passed", "skipped")
+# outranks a clause left unjudged, which outranks a pass; skipped tests alone prove nothing.
+PRECEDENCE = ("failed", "broken", INCONCLUSIVE, "passed", "skipped")
 
 
 def combine(verdicts: list[str]) -> str:
@@ -26,9 +29,22 @@ def combine(verdicts: list[str]) -> str:
 class TestRow:
     nodeid: str
     name: str
-    status: str
+    status: str  # the test's verdict as it bears on this clause
     message: str
     evidence: tuple[str, ...]
+    verdict: str  # the test's own verdict
+    judged_clause: str | None = None
+
+
+def clause_status(record: VerdictRecord, clause_id: str) -> str | None:
+    """What a test says about one clause; None if it says nothing."""
+    if record.judged_clause == clause_id:
+        return record.status
+    if clause_id not in record.clauses:
+        return None
+    if record.status == "failed" and record.judged_clause is not None:
+        return INCONCLUSIVE  # it failed on another clause before judging this one
+    return record.status
 
 
 @dataclass(frozen=True)
@@ -55,9 +71,10 @@ def build_matrix(catalogue: Catalogue, records: dict[str, VerdictRecord]) -> lis
         clauses = []
         for clause_id, clause in point.clauses.items():
             tests = tuple(
-                TestRow(r.nodeid, r.name, r.status, r.message, r.evidence)
+                TestRow(r.nodeid, r.name, status, r.message, r.evidence, r.status, r.judged_clause)
                 for r in sorted(records.values(), key=lambda r: r.nodeid)
-                if r.point == point_id and clause_id in r.clauses
+                if (r.point == point_id or r.judged_clause == clause_id)
+                and (status := clause_status(r, clause_id)) is not None
             )
             verdict = combine([t.status for t in tests])
             clauses.append(ClauseRow(clause_id, clause.standard, clause.section, clause.title, verdict, tests))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -11,7 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from harness.evidence import signing
 from harness.evidence.catalogue import load_catalogue
 from harness.evidence.records import VerdictRecord, read_records, write_record
-from harness.evidence.traceability import NOT_COVERED, build_matrix, combine
+from harness.evidence.traceability import INCONCLUSIVE, NOT_COVERED, build_matrix, combine
+from harness.findings import Advisory, Measurement
 
 
 def record(nodeid: str, status: str, clauses=("RFC4862-5.4.2",), point="AP-IPV6") -> VerdictRecord:
@@ -38,6 +41,62 @@ def test_matrix_keeps_uncovered_clauses_and_links_evidence():
     assert points["AP-IPV6"].verdict == "failed"
     assert points["AP-CELL"].verdict == NOT_COVERED
     assert sum(len(p.clauses) for p in points.values()) == sum(len(p.clauses) for p in load_catalogue().points.values())
+
+
+def test_a_failed_control_is_attributed_to_the_controls_clause():
+    """A case marked RFC 4861 7.2.4 whose echo control failed (RFC 4443 4.2)
+    fails RFC4443-4.2 in the matrix; its own clause was not judged."""
+    failed_control = replace(
+        record("a::ns_case", "failed", ["RFC4861-7.2.4"]),
+        judged_clause="RFC4443-4.2", expected="an echo reply (control)", observed="no reply",
+    )
+    records = {r.nodeid: r for r in [failed_control, record("a::echo_case", "passed", ["RFC4443-4.2"])]}
+    clauses = {c.id: c for c in build_matrix(load_catalogue(), records)[0].clauses}
+    assert clauses["RFC4443-4.2"].verdict == "failed"
+    assert {t.nodeid: t.status for t in clauses["RFC4443-4.2"].tests} == {"a::echo_case": "passed", "a::ns_case": "failed"}
+    assert clauses["RFC4861-7.2.4"].verdict == INCONCLUSIVE
+    assert [(t.status, t.verdict, t.judged_clause) for t in clauses["RFC4861-7.2.4"].tests] == [
+        (INCONCLUSIVE, "failed", "RFC4443-4.2")
+    ]
+
+
+def test_a_failure_on_the_markers_own_clause_fails_it():
+    own = replace(record("a::t", "failed", ["RFC4862-5.4.2", "RFC4862-5.4"]), judged_clause="RFC4862-5.4.2")
+    clauses = {c.id: c for c in build_matrix(load_catalogue(), {own.nodeid: own})[0].clauses}
+    assert clauses["RFC4862-5.4.2"].verdict == "failed" and clauses["RFC4862-5.4"].verdict == INCONCLUSIVE
+
+
+def test_records_keep_clause_expected_observed_measurements_and_advisories(tmp_path):
+    full = replace(
+        record("a::t", "failed"), judged_clause="RFC4862-5.4.2", expected="a probe", observed="none",
+        measurements=(Measurement("RS retransmission interval", 3.7, "s", low=3.6),),
+        advisories=(Advisory("RFC4862-5.5.3", "EUI-64 IID"),),
+    )
+    write_record(tmp_path / "t", full)
+    assert read_records(tmp_path) == {"a::t": full}
+    assert full.measurements[0].within_limits and not Measurement("x", 1.0, "s", high=0.5).within_limits
+
+
+def test_clause_ids_have_one_spelling_the_catalogues():
+    from harness.clauses import clause_label
+    from harness.errors import HarnessError
+    from harness.verdict import NonConformance
+
+    assert str(NonConformance("RFC4862-5.4.2", "a", "b")) == "RFC 4862 5.4.2: expected a; observed b"
+    assert clause_label("RFC8415-18.2.10.1") == "RFC 8415 18.2.10.1"
+    with pytest.raises(HarnessError):
+        NonConformance("RFC 4862 5.4.2", "a", "b")  # the label is not an id
+
+
+def test_every_clause_id_the_suites_name_is_in_the_catalogue(repo):
+    catalogue = load_catalogue()
+    named = {
+        match for path in (repo / "testsuites").rglob("*.py")
+        for match in re.findall(r'"((?:RFC|TS|YD|GB|EN|AP)[A-Za-z0-9.]*-[0-9][0-9.]*)"', path.read_text())
+    }
+    assert named and {clause for clause in named if catalogue.point_of(clause) is None} == set()
+    labels = {m for p in (repo / "testsuites").rglob("*.py") for m in re.findall(r'"RFC \d+ [\d.]+"', p.read_text())}
+    assert labels == set(), "clauses are named by catalogue id, not by label"
 
 
 def test_records_round_trip_and_damaged_ones_count_as_absent(tmp_path):

@@ -64,7 +64,7 @@ from harness.verdict import nonconformant
 
 @pytest.fixture
 def needs_an_address():
-    nonconformant("RFC 4862 5.5.3", "an address", "none formed")
+    nonconformant("RFC4862-5.5.3", "an address", "none formed")
 
 @pytest.fixture
 def lab_breaks():
@@ -74,7 +74,7 @@ def test_passes():
     pass
 
 def test_product_failure_in_body():
-    nonconformant("RFC 4443 4.2", "a reply", "none")
+    nonconformant("RFC4443-4.2", "a reply", "none")
 
 def test_product_failure_in_fixture(needs_an_address):
     pass

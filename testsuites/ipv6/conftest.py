@@ -50,7 +50,7 @@ def require_reachable(dut, tester, address, **echo_args) -> None:
     from harness.verdict import nonconformant
 
     if echo_until_reply(dut, tester, address, **echo_args) is None:
-        nonconformant("RFC 4443 4.2", f"an echo reply from {address} (control)", "no reply")
+        nonconformant("RFC4443-4.2", f"an echo reply from {address} (control)", "no reply")
 
 
 def address_in_prefix(dut, tester, prefix: IPNetwork, since: int, wait: float = DAD_PROBE_WAIT_S) -> IPAddress | None:
@@ -114,7 +114,7 @@ def global_address(configured) -> IPAddress:
         from harness.verdict import nonconformant
 
         nonconformant(
-            "RFC 4862 5.5.3",
+            "RFC4862-5.5.3",
             f"an address formed from the advertised prefix {configured.prefix} (needed by this test)",
             "none formed",
         )

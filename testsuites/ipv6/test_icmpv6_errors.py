@@ -75,7 +75,7 @@ def test_unknown_next_header_gives_parameter_problem(dut, tester, global_address
     expect_parameter_problem(
         dut, tester, global_address,
         lambda s, d: IPv6(src=s, dst=d, nh=UNASSIGNED_NEXT_HEADER) / Raw(b"\x00" * 8),
-        "RFC 4443 3.4", f"Next Header {UNASSIGNED_NEXT_HEADER}", code=1, pointer=NEXT_HEADER_FIELD_OFFSET,
+        "RFC4443-3.4", f"Next Header {UNASSIGNED_NEXT_HEADER}", code=1, pointer=NEXT_HEADER_FIELD_OFFSET,
     )
 
 
@@ -88,7 +88,7 @@ def test_unrecognised_option_type_10_gives_parameter_problem(dut, tester, global
     expect_parameter_problem(
         dut, tester, global_address,
         lambda s, d: IPv6(src=s, dst=d) / IPv6ExtHdrDestOpt(options=[option]) / ICMPv6EchoRequest(),
-        "RFC 8200 4.2", "destination option type 0x87", code=2, pointer=FIRST_EXTENSION_FIELD_OFFSET,
+        "RFC8200-4.2", "destination option type 0x87", code=2, pointer=FIRST_EXTENSION_FIELD_OFFSET,
     )
 
 
@@ -100,7 +100,7 @@ def test_routing_header_type_0_gives_parameter_problem(dut, tester, global_addre
     expect_parameter_problem(
         dut, tester, global_address,
         lambda s, d: IPv6(src=s, dst=d) / IPv6ExtHdrRouting(type=0, segleft=1, addresses=["2001:db8:ffff::99"]) / ICMPv6EchoRequest(),
-        "RFC 8200 4.4", "routing header type 0", code=0, pointer=FIRST_EXTENSION_FIELD_OFFSET,
+        "RFC8200-4.4", "routing header type 0", code=0, pointer=FIRST_EXTENSION_FIELD_OFFSET,
     )
 
 
@@ -117,7 +117,7 @@ def test_unrecognised_option_type_00_is_skipped(dut, tester, global_address):
         tester.send(IPv6(src=str(source), dst=str(global_address)) / IPv6ExtHdrDestOpt(options=[option]) / ICMPv6EchoRequest(id=identifier), dut.mac)
         if dut.recorder.wait_for(lambda p: any_reply_from(p, dut.mac, identifier), ERROR_WAIT_S, since=mark):
             return
-    nonconformant("RFC 8200 4.2", "an echo carrying skippable option 0x07 answered", "no reply")
+    nonconformant("RFC8200-4.2", "an echo carrying skippable option 0x07 answered", "no reply")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8200-4.7")
@@ -126,7 +126,7 @@ def test_no_next_header_is_silently_dropped(dut, tester, global_address):
     require_reachable(dut, tester, global_address, source=tester.fresh_source())
     answer = expect_no_answer(dut, tester, IPv6(src=str(tester.fresh_source()), dst=str(global_address), nh=59) / Raw(b"\x00" * 8))
     if answer is not None:
-        nonconformant("RFC 8200 4.7", "a packet with Next Header 59 dropped silently", describe(answer.packet))
+        nonconformant("RFC8200-4.7", "a packet with Next Header 59 dropped silently", describe(answer.packet))
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-3.1")
@@ -138,9 +138,9 @@ def test_closed_udp_port_gives_port_unreachable(dut, tester, global_address):
         ICMPv6DestUnreach, global_address,
     )
     if error is None:
-        nonconformant("RFC 4443 3.1", f"Destination Unreachable for UDP port {CLOSED_UDP_PORT}", "no error")
+        nonconformant("RFC4443-3.1", f"Destination Unreachable for UDP port {CLOSED_UDP_PORT}", "no error")
     if error.code != 4:
-        nonconformant("RFC 4443 3.1", "code 4 (port unreachable)", f"code {error.code}")
+        nonconformant("RFC4443-3.1", "code 4 (port unreachable)", f"code {error.code}")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-2.4")
@@ -148,10 +148,10 @@ def test_no_error_for_a_multicast_destination(dut, tester, global_address):
     """RFC 4443 2.4 e.3: no ICMPv6 error for a packet sent to a multicast
     address (closed port to ff02::1). Control: the unicast one is answered."""
     if probe_for_error(dut, tester, lambda s, d: IPv6(src=s, dst=d) / UDP(dport=CLOSED_UDP_PORT), ICMPv6DestUnreach, global_address) is None:
-        nonconformant("RFC 4443 3.1", "Destination Unreachable for the unicast probe (control)", "no error")
+        nonconformant("RFC4443-3.1", "Destination Unreachable for the unicast probe (control)", "no error")
     answer = expect_no_answer(dut, tester, IPv6(src=str(tester.fresh_source()), dst="ff02::1") / UDP(dport=CLOSED_UDP_PORT))
     if answer is not None:
-        nonconformant("RFC 4443 2.4", "no ICMPv6 error for a datagram sent to ff02::1", describe(answer.packet))
+        nonconformant("RFC4443-2.4", "no ICMPv6 error for a datagram sent to ff02::1", describe(answer.packet))
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-2.4")
@@ -161,7 +161,7 @@ def test_unknown_informational_message_is_dropped(dut, tester, global_address):
     require_reachable(dut, tester, global_address, source=tester.fresh_source())
     answer = expect_no_answer(dut, tester, IPv6(src=str(tester.fresh_source()), dst=str(global_address)) / ICMPv6Unknown(type=200, msgbody=b"xx"))
     if answer is not None:
-        nonconformant("RFC 4443 2.4", "ICMPv6 type 200 discarded silently", describe(answer.packet))
+        nonconformant("RFC4443-2.4", "ICMPv6 type 200 discarded silently", describe(answer.packet))
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8200-3")
@@ -170,7 +170,7 @@ def test_hop_limit_zero_to_the_node_is_processed(dut, tester, global_address):
     arrives with hop limit 0 for the node itself is still delivered."""
     require_reachable(dut, tester, global_address, source=tester.fresh_source())
     if echo_until_reply(dut, tester, global_address, source=tester.fresh_source(), hlim=0) is None:
-        nonconformant("RFC 8200 3", "an echo with hop limit 0 addressed to the DUT answered", "no reply")
+        nonconformant("RFC8200-3", "an echo with hop limit 0 addressed to the DUT answered", "no reply")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8200-3")
@@ -178,7 +178,7 @@ def test_traffic_class_and_flow_label_are_tolerated(dut, tester, global_address)
     """RFC 8200 6, 7: non-zero Traffic Class and Flow Label do not stop processing."""
     require_reachable(dut, tester, global_address, source=tester.fresh_source())
     if echo_until_reply(dut, tester, global_address, source=tester.fresh_source(), tc=0x28, fl=0x12345) is None:
-        nonconformant("RFC 8200 3", "an echo with traffic class 0x28 and flow label 0x12345 answered", "no reply")
+        nonconformant("RFC8200-3", "an echo with traffic class 0x28 and flow label 0x12345 answered", "no reply")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-2.4")
@@ -193,6 +193,6 @@ def test_icmpv6_errors_are_rate_limited(dut, tester, global_address):
     dut.recorder.wait_for(lambda p: False, ERROR_WAIT_S, since=mark)  # observation window for the answers
     errors = [f for f in dut.recorder.frames(mark) if f.direction == "rx" and icmp_error(f.packet, dut.mac, ICMPv6DestUnreach) is not None]
     if not errors:
-        nonconformant("RFC 4443 3.1", "at least one Destination Unreachable (control)", "none")
+        nonconformant("RFC4443-3.1", "at least one Destination Unreachable (control)", "none")
     if len(errors) >= RATE_LIMIT_PROBES:
-        nonconformant("RFC 4443 2.4", f"fewer than {RATE_LIMIT_PROBES} errors for a burst of {RATE_LIMIT_PROBES} probes", f"{len(errors)} errors")
+        nonconformant("RFC4443-2.4", f"fewer than {RATE_LIMIT_PROBES} errors for a burst of {RATE_LIMIT_PROBES} probes", f"{len(errors)} errors")

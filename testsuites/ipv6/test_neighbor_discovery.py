@@ -37,14 +37,14 @@ def test_solicited_na_for_link_local_address(dut, tester, dut_link_local):
     frame = solicit(dut, tester, dut_link_local)
     if frame is None:
         nonconformant(
-            "RFC 4861 7.2.4",
+            "RFC4861-7.2.4",
             f"a Neighbor Advertisement for {dut_link_local} after {MAX_MULTICAST_SOLICIT} solicitations "
             f"{RETRANS_TIMER_S:.0f} s apart",
             "no answer",
         )
     findings = judge_solicited_na(frame.packet, dut.mac, str(tester.link_local))
     if findings:
-        nonconformant("RFC 4861 7.2.4", "a solicited NA with S=1, R=0 and the target link-layer address", "; ".join(findings))
+        nonconformant("RFC4861-7.2.4", "a solicited NA with S=1, R=0 and the target link-layer address", "; ".join(findings))
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4861-7.2.4")
@@ -53,9 +53,9 @@ def test_unicast_ns_is_answered(dut, tester, dut_link_local):
     gets a solicited NA like a multicast one."""
     frame = solicit(dut, tester, dut_link_local, unicast_mac=dut.mac)
     if frame is None:
-        nonconformant("RFC 4861 7.2.4", f"a Neighbor Advertisement answering a unicast NS for {dut_link_local}", "no answer")
+        nonconformant("RFC4861-7.2.4", f"a Neighbor Advertisement answering a unicast NS for {dut_link_local}", "no answer")
     if not frame.packet[ICMPv6ND_NA].S:
-        nonconformant("RFC 4861 7.2.4", "S=1 in the answer to a unicast NS", "S=0")
+        nonconformant("RFC4861-7.2.4", "S=1 in the answer to a unicast NS", "S=0")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4861-7.1.1")
@@ -63,10 +63,10 @@ def test_ns_with_hop_limit_254_is_ignored(dut, tester, dut_link_local):
     """RFC 4861 7.1.1: an NS whose hop limit is not 255 may have crossed a
     router and MUST be discarded. Control first: a valid NS is answered."""
     if solicit(dut, tester, dut_link_local) is None:
-        nonconformant("RFC 4861 7.2.4", f"an answer to a valid NS for {dut_link_local} (control)", "no answer")
+        nonconformant("RFC4861-7.2.4", f"an answer to a valid NS for {dut_link_local} (control)", "no answer")
     answer = solicit(dut, tester, dut_link_local, hop_limit=254)
     if answer is not None:
-        nonconformant("RFC 4861 7.1.1", "an NS with hop limit 254 silently discarded", "the DUT answered it with an NA")
+        nonconformant("RFC4861-7.1.1", "an NS with hop limit 254 silently discarded", "the DUT answered it with an NA")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4861-7.3.3")
@@ -74,11 +74,11 @@ def test_unreachable_neighbor_is_probed_with_unicast_ns(dut, tester, slaac):
     """RFC 4861 7.3.3: once a neighbour entry in use goes stale, the host
     sends unicast NSs to confirm the neighbour (NUD) before giving up on it."""
     if slaac.address is None:
-        nonconformant("RFC 4862 5.5.3", "a global address (needed to exchange traffic)", "none formed")
+        nonconformant("RFC4862-5.5.3", "a global address (needed to exchange traffic)", "none formed")
     tester.router_advertisement(reachable_ms=NUD_REACHABLE_MS)
     peer = tester.fresh_source()
     if echo_until_reply(dut, tester, slaac.address, source=peer) is None:
-        nonconformant("RFC 4443 4.2", f"an echo reply from {slaac.address} (control)", "no reply")
+        nonconformant("RFC4443-4.2", f"an echo reply from {slaac.address} (control)", "no reply")
     tester.answering = False  # the neighbour goes quiet
     try:
         mark = dut.recorder.mark()
@@ -95,12 +95,12 @@ def test_unreachable_neighbor_is_probed_with_unicast_ns(dut, tester, slaac):
         tester.answering = True
     if probe is None:
         nonconformant(
-            "RFC 4861 7.3.3",
+            "RFC4861-7.3.3",
             f"a unicast NS probing {peer} within {NUD_PROBE_WAIT_S:.0f} s of the entry going stale",
             "no reachability probe",
         )
     if probe.packet[IPv6].dst != str(peer):
-        nonconformant("RFC 4861 7.3.3", f"the probe addressed to {peer}", f"sent to {probe.packet[IPv6].dst}")
+        nonconformant("RFC4861-7.3.3", f"the probe addressed to {peer}", f"sent to {probe.packet[IPv6].dst}")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-4.2")
@@ -108,7 +108,7 @@ def test_echo_reply_on_link_local_address(dut, tester, dut_link_local):
     """RFC 4443 4.2: an Echo Request to the DUT's link-local address is answered."""
     reply = echo_until_reply(dut, tester, dut_link_local, source=tester.link_local)
     if reply is None:
-        nonconformant("RFC 4443 4.2", f"an Echo Reply from {dut_link_local}", "no reply")
+        nonconformant("RFC4443-4.2", f"an Echo Reply from {dut_link_local}", "no reply")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-4.2")
@@ -117,4 +117,4 @@ def test_echo_reply_to_all_nodes_multicast(dut, tester):
     a multicast address; ff02::1 reaches every IPv6 node on the link."""
     reply = echo_until_reply(dut, tester, "ff02::1", attempts=MAX_MULTICAST_SOLICIT, source=tester.link_local)
     if reply is None:
-        nonconformant("RFC 4443 4.2", "an Echo Reply to an Echo Request sent to ff02::1", "no reply")
+        nonconformant("RFC4443-4.2", "an Echo Reply to an Echo Request sent to ff02::1", "no reply")

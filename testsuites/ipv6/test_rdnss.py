@@ -34,7 +34,7 @@ def test_advertised_dns_server_is_used(dut, tester, configured):
     with DnsServer(tester, [server]):
         last, lookups = look_up_while_advertised(dut, tester, server)
     if server not in last.servers_asked:
-        nonconformant("RFC 8106 5.3.1", f"a DNS query to {server}, the RDNSS of the last RA", describe(lookups))
+        nonconformant("RFC8106-5.3.1", f"a DNS query to {server}, the RDNSS of the last RA", describe(lookups))
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8106-5.1")
@@ -47,13 +47,13 @@ def test_rdnss_lifetime_zero_withdraws_the_server(dut, tester, configured):
     with DnsServer(tester, [withdrawn]):
         first, lookups = look_up_while_advertised(dut, tester, withdrawn)
     if withdrawn not in first.servers_asked:
-        nonconformant("RFC 8106 5.3.1", f"a DNS query to {withdrawn}, the RDNSS of the last RA", describe(lookups))
+        nonconformant("RFC8106-5.3.1", f"a DNS query to {withdrawn}, the RDNSS of the last RA", describe(lookups))
     last, lookups = look_up_while_advertised(dut, tester, remaining)
     if remaining not in last.servers_asked:
-        nonconformant("RFC 8106 5.3.1", f"a DNS query to {remaining}, advertised after the withdrawal", describe(lookups))
+        nonconformant("RFC8106-5.3.1", f"a DNS query to {remaining}, advertised after the withdrawal", describe(lookups))
     if withdrawn in last.servers_asked:
         nonconformant(
-            "RFC 8106 5.1",
+            "RFC8106-5.1",
             f"no query to {withdrawn} after an RA gave it lifetime 0",
             f"lookup {last.name} asked {', '.join(map(str, last.servers_asked))}",
         )
