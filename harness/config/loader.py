@@ -10,23 +10,30 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from harness.config.checks import cross_checks
 from harness.config.models import LabConfig
 from harness.errors import ConfigError
 
 Loc = tuple[str | int, ...]
+Problem = tuple[int | None, str, str]
 
 
-def _compose_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
-    """Parse YAML, returning the data and the 1-based line of every key path."""
+def _compose_with_lines(text: str) -> tuple[Any, dict[Loc, int], list[Problem]]:
+    """Parse YAML, returning the data, the 1-based line of every key path, and
+    duplicate keys (YAML loaders keep the last silently; a lab must know)."""
     node = yaml.compose(text, Loader=yaml.SafeLoader)
     lines: dict[Loc, int] = {}
+    duplicates: list[Problem] = []
 
     def walk(current: yaml.Node, path: Loc) -> None:
         lines.setdefault(path, current.start_mark.line + 1)
         if isinstance(current, yaml.MappingNode):
             for key_node, value_node in current.value:
                 child = (*path, key_node.value)
-                lines[child] = key_node.start_mark.line + 1
+                line = key_node.start_mark.line + 1
+                if child in lines:
+                    duplicates.append((line, _dotted(child), f"duplicate key (first given at line {lines[child]})"))
+                lines[child] = line
                 walk(value_node, child)
         elif isinstance(current, yaml.SequenceNode):
             for index, item in enumerate(current.value):
@@ -35,7 +42,11 @@ def _compose_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
     if node is not None:
         walk(node, ())
     data = yaml.safe_load(text)
-    return data, lines
+    return data, lines, duplicates
+
+
+def _dotted(path: Loc) -> str:
+    return ".".join(str(p) for p in path)
 
 
 def _locate(loc: Loc, data: Any, lines: dict[Loc, int], missing: bool) -> tuple[str, int | None]:
@@ -59,23 +70,29 @@ def _locate(loc: Loc, data: Any, lines: dict[Loc, int], missing: bool) -> tuple[
 
 def parse_lab_config(text: str, path: str, base_dir: Path | None = None) -> LabConfig:
     try:
-        data, lines = _compose_with_lines(text)
+        data, lines, duplicates = _compose_with_lines(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ConfigError(path, [(line, "", f"YAML syntax error: {exc.problem or exc}")]) from None
     except yaml.YAMLError as exc:
         raise ConfigError(path, [(None, "", f"YAML error: {exc}")]) from None
+    if duplicates:
+        raise ConfigError(path, duplicates)
     if not isinstance(data, dict):
         raise ConfigError(path, [(1, "", f"expected a mapping at the top level, got {type(data).__name__}")])
     try:
-        return LabConfig.model_validate(data, context={"base_dir": base_dir})
+        config = LabConfig.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
             key, line = _locate(tuple(error["loc"]), data, lines, error["type"] == "missing")
             problems.append((line, key, error["msg"]))
         raise ConfigError(path, problems) from None
+    clashes = [(lines.get(loc), _dotted(loc), message) for loc, message in cross_checks(config)]
+    if clashes:
+        raise ConfigError(path, clashes)
+    return config
 
 
 def load_lab_config(path: str | Path) -> LabConfig:

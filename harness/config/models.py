@@ -7,10 +7,20 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 MAC_PATTERN = r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$"
-Mac = Annotated[str, Field(pattern=MAC_PATTERN, description="MAC address, lowercase, colon-separated")]
+
+
+def _unicast_mac(value: str) -> str:
+    if int(value[:2], 16) & 1:
+        raise ValueError(f"{value} is a multicast MAC address (first octet odd); a NIC needs a unicast one")
+    return value
+
+
+Mac = Annotated[
+    str, Field(pattern=MAC_PATTERN, description="unicast MAC address, lowercase, colon-separated"), AfterValidator(_unicast_mac)
+]
 
 
 class Strict(BaseModel):
@@ -26,11 +36,19 @@ def _valid_regex(value: str) -> str:
 
 
 def _relative_to_config(value: Path | None, info: ValidationInfo) -> Path | None:
-    """Relative paths in a lab config are relative to the config file."""
+    """Relative paths in a lab config are relative to the config file; a file
+    the config names must exist (a missing image fails now, not at boot).
+    Without the config's folder a relative path cannot be checked."""
     base = (info.context or {}).get("base_dir")
-    if value is None or value.is_absolute() or base is None:
+    if value is None:
         return value
-    return (Path(base) / value).resolve()
+    if not value.is_absolute():
+        if base is None:
+            return value
+        value = (Path(base) / value).resolve()
+    if not value.is_file():
+        raise ValueError(f"no such file: {value}")
+    return value
 
 
 class Nic(Strict):

@@ -118,3 +118,31 @@ def test_cli_exports_a_json_schema(tmp_path):
     assert _cli("config", "schema", "-o", str(out)).returncode == 0
     schema = json.loads(out.read_text())
     assert {"lab", "dut", "declaration"} <= set(schema["properties"])
+
+
+# Problems that would break a campaign at its start, caught by `config check`.
+START_BREAKERS = [
+    ("duplicate key", lambda t: t.replace("  memory_mb: 256\n", "  memory_mb: 256\n  memory_mb: 512\n"), "dut.memory_mb",
+     "memory_mb: 512", "duplicate key (first given at line"),
+    ("multicast DUT MAC", lambda t: t.replace('mac: "52:54:00:12:34:56"', 'mac: "53:54:00:12:34:56"'), "dut.nic.mac",
+     'mac: "53:54', "multicast MAC"),
+    ("multicast tester MAC", lambda t: t.replace('mac: "02:00:00:00:00:01"', 'mac: "01:00:5e:00:00:01"'), "tester.mac",
+     'mac: "01:00:5e', "multicast MAC"),
+    ("DUT and tester share a MAC", lambda t: t.replace('mac: "02:00:00:00:00:01"', 'mac: "52:54:00:12:34:56"'), "tester.mac",
+     'mac: "52:54:00:12:34:56"\n  prefix', "share the MAC address"),
+    ("kernel file missing", lambda t: t.replace("/vmlinuz\n", "/vmlinuz-gone\n"),
+     "dut.kernel", "vmlinuz-gone", "no such file"),
+]
+
+
+@pytest.mark.parametrize("case, mutate, key, needle, reason", START_BREAKERS, ids=[b[0] for b in START_BREAKERS])
+def test_config_check_catches_what_would_break_a_campaign_at_start(tmp_path, case, mutate, key, needle, reason):
+    good = GOOD.replace("../build/refdut", str(REPO / "build" / "refdut"))
+    text = mutate(good)
+    assert text != good, "the mutation must change the file"
+    path = tmp_path / "lab.yaml"
+    path.write_text(text)
+    result = _cli("config", "check", str(path))
+    line = text[: text.index(needle)].count("\n") + 1
+    assert result.returncode == 1
+    assert f"{path}:{line}: {key}: " in result.stderr and reason in result.stderr, result.stderr
