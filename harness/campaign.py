@@ -20,7 +20,7 @@ from pathlib import Path
 import harness
 from harness.config import LabConfig, load_lab_config
 from harness.errors import ConfigError, HarnessError
-from harness.evidence.catalogue import load_catalogue
+from harness.evidence.catalogue import CATALOGUE_NAME, load_catalogue
 from harness.evidence.environment import campaign_environment, image_manifest
 from harness.evidence.pages import CampaignFacts, verdict_counts, write_pages
 from harness.evidence.records import allure_results_by_name, read_records
@@ -28,10 +28,11 @@ from harness.evidence.signing import SigningKey, load_signing_key, sha256_file, 
 from harness.evidence.traceability import build_matrix, matrix_json
 from harness.process import die_with_parent
 
-REPO = Path(__file__).resolve().parent.parent
-SUITES = REPO / "testsuites"
-ALLURE_CLI = REPO / "node_modules" / ".bin" / "allure"
+DEFAULT_SUITES = Path("testsuites")
+ALLURE_CLI_ENV = "HARNESS_ALLURE_CLI"
 ALLURE_TIMEOUT_S = 300
+# The report's tree reads by compliance point, standard and clause (labels the plugin sets).
+ALLURE_CONFIG = Path(__file__).resolve().parent / "evidence" / "allurerc.json"
 STATUSES = ("passed", "failed", "broken", "skipped")
 EXIT_PASSED, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
 
@@ -70,15 +71,18 @@ def prepare_resume(root: Path, lab_config: Path) -> Path:
     return root
 
 
-def run_suites(root: Path, lab_config: Path, resume: bool, pytest_args: list[str]) -> int:
+def run_suites(suites: Path, root: Path, lab_config: Path, resume: bool, pytest_args: list[str]) -> int:
+    """pytest on the suites folder, with the harness plugin and the suites'
+    own catalogue; works from a checkout and from an installed harness."""
     command = [
-        sys.executable, "-m", "pytest", str(SUITES), "-p", "no:cacheprovider", "--rootdir", str(REPO),
+        sys.executable, "-m", "pytest", str(suites), "-p", "harness.plugin", "-p", "no:cacheprovider",
+        "--rootdir", str(suites.parent), "--catalogue", str(suites / CATALOGUE_NAME),
         "--lab-config", str(lab_config.resolve()), "--evidence-dir", str(root / "evidence"),
         "--alluredir", str(root / "allure-results"), "-q", *pytest_args,
     ]
     if resume:
         command.append("--skip-done")
-    return subprocess.run(command, cwd=REPO, preexec_fn=die_with_parent).returncode
+    return subprocess.run(command, preexec_fn=die_with_parent).returncode
 
 
 def drop_duplicate_results(results_dir: Path) -> None:
@@ -95,11 +99,18 @@ def _stop_time(path: Path) -> int:
     return json.loads(path.read_text())["stop"]
 
 
+def allure_cli() -> str:
+    """The allure 3 command: $HARNESS_ALLURE_CLI, else node_modules/.bin/allure
+    here (what `npm ci` installs), else `allure` on the PATH."""
+    for candidate in (os.environ.get(ALLURE_CLI_ENV), "node_modules/.bin/allure", shutil.which("allure")):
+        if candidate and Path(candidate).is_file():
+            return str(Path(candidate).resolve())
+    raise HarnessError(f"allure 3 not found: set {ALLURE_CLI_ENV}, or run 'npm ci' here ('make setup' in a checkout)")
+
+
 def generate_html(results_dir: Path, html_dir: Path, name: str) -> None:
-    if not ALLURE_CLI.exists():
-        raise HarnessError(f"{ALLURE_CLI} not found: run 'make setup' (npm ci) first")
     result = subprocess.run(
-        [str(ALLURE_CLI), "generate", str(results_dir), "--output", str(html_dir), "--name", name],
+        [allure_cli(), "generate", str(results_dir), "--output", str(html_dir), "--name", name, "--config", str(ALLURE_CONFIG)],
         timeout=ALLURE_TIMEOUT_S, capture_output=True, text=True,
     )
     if result.returncode != 0:
@@ -132,12 +143,12 @@ def dut_identity(root: Path, config: LabConfig) -> dict[str, str]:
     return identity
 
 
-def build_bundle(root: Path, config: LabConfig, key: SigningKey) -> Counter[str]:
+def build_bundle(root: Path, config: LabConfig, key: SigningKey, suites: Path) -> Counter[str]:
     results_dir, html_dir = root / "allure-results", root / "html"
     drop_duplicate_results(results_dir)
     generate_html(results_dir, html_dir, f"{config.declaration.model} - {config.lab.name}")
     records = read_records(root / "evidence" / "tests")
-    points = build_matrix(load_catalogue(), records)
+    points = build_matrix(load_catalogue(suites / CATALOGUE_NAME), records)
     (root / "traceability.json").write_text(
         json.dumps({"campaign": root.name, **matrix_json(points)}, indent=2) + "\n"
     )
@@ -175,7 +186,8 @@ def point_latest(reports: Path, target: Path) -> None:
 
 
 def run_campaign(
-    lab_config: Path, reports: Path, pytest_args: list[str], resume: Path | None = None, signing_key: str | None = None
+    lab_config: Path, reports: Path, pytest_args: list[str], resume: Path | None = None, signing_key: str | None = None,
+    suites: Path = DEFAULT_SUITES,
 ) -> int:
     try:
         config = load_lab_config(lab_config)
@@ -185,10 +197,11 @@ def run_campaign(
         print(exc, file=sys.stderr)
         return EXIT_BROKEN
     started = time.monotonic()
-    pytest_status = run_suites(root, lab_config, resume is not None, pytest_args)
+    suites = suites.resolve()
+    pytest_status = run_suites(suites, root, lab_config, resume is not None, pytest_args)
     wall = time.monotonic() - started
     try:
-        counts = build_bundle(root, config, key)
+        counts = build_bundle(root, config, key, suites)
     except HarnessError as exc:
         print(f"campaign {root.name}: bundle not built: {exc}", file=sys.stderr)
         return EXIT_BROKEN

@@ -1,18 +1,28 @@
-"""Clause ids have one spelling: the catalogue's (testsuites/requirements.yaml),
-such as `RFC4862-5.4.2`. Verdicts name clauses by id; people read the label
-the catalogue gives it ("RFC 4862 5.4.2")."""
+"""Clause ids have one spelling: the catalogue's, such as `RFC4862-5.4.2`.
+Verdicts name clauses by id; people read the label the catalogue gives it
+("RFC 4862 5.4.2"). The catalogue is the suites' (the plugin says which);
+by default testsuites/requirements.yaml in the working directory."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from harness.errors import HarnessError
-from harness.evidence.catalogue import Catalogue, load_catalogue
+from harness.evidence.catalogue import CATALOGUE_NAME, Catalogue, load_catalogue
+
+_path = Path("testsuites") / CATALOGUE_NAME
+
+
+def use_catalogue(path: Path) -> None:
+    global _path
+    _path = path
+    catalogue.cache_clear()
 
 
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
-    return load_catalogue()
+    return load_catalogue(_path)
 
 
 def require_clause(clause_id: str) -> str:

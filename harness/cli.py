@@ -38,7 +38,7 @@ def _campaign(args: argparse.Namespace) -> int:
     resume = None
     if args.resume is not None:
         resume = Path(args.resume) if args.resume != "latest" else Path(args.reports) / "latest"
-    return run_campaign(Path(args.lab_config), Path(args.reports), args.pytest_args, resume, args.signing_key)
+    return run_campaign(Path(args.lab_config), Path(args.reports), args.pytest_args, resume, args.signing_key, Path(args.suites))
 
 
 def _fault_matrix(args: argparse.Namespace) -> int:
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", nargs="?", const="latest", default=None, metavar="CAMPAIGN_DIR",
         help="finish an interrupted campaign (default: reports/latest) without re-running finished tests",
     )
+    campaign.add_argument("--suites", default="testsuites", help="the conformance suites folder, with its requirements.yaml")
     campaign.add_argument("--signing-key", help="Ed25519 PEM private key (default: $HARNESS_SIGNING_KEY, else throw-away)")
     campaign.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     campaign.set_defaults(func=_campaign)

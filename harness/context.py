@@ -4,8 +4,9 @@ and by the evidence collector."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -40,11 +41,36 @@ CONTEXT_KEY = pytest.StashKey[CampaignContext]()
 
 @dataclass
 class Dut:
-    """What a test gets: the config, the machine and its console and link."""
+    """What a test gets: the config, the machine and its console and link.
+    A DUT whose resources died is revived between tests: a new machine and
+    recorder, a new generation; state derived from the old one is stale."""
 
     config: LabConfig
     machine: Machine
     recorder: FrameRecorder
+    generation: int = 1
+    lost: str | None = None  # why the DUT could not be brought back, until it is
+    _revived_listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def failure(self) -> str | None:
+        """Why this DUT cannot serve the next test, or None."""
+        if self.lost is not None:
+            return self.lost
+        if self.recorder.failure is not None:
+            return str(self.recorder.failure)
+        console = self.machine.console
+        if console is not None and console.failure is not None:
+            return console.failure
+        return self.machine.failure()
+
+    def on_revived(self, listener: Callable[[], None]) -> None:
+        self._revived_listeners.append(listener)
+
+    def revived(self, machine: Machine, recorder: FrameRecorder) -> None:
+        self.machine, self.recorder, self.lost = machine, recorder, None
+        self.generation += 1
+        for listener in self._revived_listeners:
+            listener()
 
     @property
     def mac(self) -> str:

@@ -21,9 +21,10 @@ from harness.config import LabConfig, load_lab_config
 from harness.context import CONTEXT_KEY, CampaignContext, Dut
 from harness.drivers.link import FrameRecorder
 from harness.drivers.machine import Machine, make_machine
-from harness.errors import ConfigError
+from harness.errors import ConfigError, HarnessError
 from harness.evidence.atomic import write_text_atomically
-from harness.evidence.catalogue import Catalogue, load_catalogue
+from harness.clauses import catalogue, use_catalogue
+from harness.evidence.catalogue import CATALOGUE_NAME, Catalogue
 from harness.evidence.environment import write_allure_environment
 from harness.evidence.records import finished_tests
 from harness.process import notify_booted
@@ -44,6 +45,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--skip-done", dest="skip_done", action="store_true",
         help="deselect tests that already have a verdict in the evidence dir (resuming a campaign)",
     )
+    group.addoption(
+        "--catalogue", dest="catalogue", default=None,
+        help="requirement catalogue (default: testsuites/requirements.yaml under the rootdir)",
+    )
     parser.addini("lab_config", "default lab config YAML", default=None)
     parser.addini("evidence_dir", "default evidence directory", default="reports/evidence")
 
@@ -56,6 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "needs_feature(name): skip unless the DUT declares this feature")
     config.addinivalue_line("markers", "needs_command(name): skip unless the DUT declares this console command")
     config.addinivalue_line("markers", "slow: waits out a long protocol timer (deselect with -m 'not slow')")
+    # Markers are checked against it, and verdicts take their clause labels from it.
+    use_catalogue(Path(config.getoption("catalogue") or config.rootpath / "testsuites" / CATALOGUE_NAME))
     path = config.getoption("lab_config") or config.getini("lab_config")
     if not path:
         return
@@ -85,7 +92,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def _catalogue(config: pytest.Config) -> Catalogue:
     if _CATALOGUE_KEY not in config.stash:
         try:
-            config.stash[_CATALOGUE_KEY] = load_catalogue()
+            config.stash[_CATALOGUE_KEY] = catalogue()
         except ConfigError as exc:
             raise pytest.UsageError(f"invalid requirement catalogue:\n{exc}") from None
     return config.stash[_CATALOGUE_KEY]
@@ -120,11 +127,9 @@ def lab_config(request: pytest.FixtureRequest) -> LabConfig:
     return _context(request).config
 
 
-@pytest.fixture(scope="session")
-def dut(request: pytest.FixtureRequest) -> Iterator[Dut]:
-    """Boots (or powers on) the DUT once per session. A boot failure is a lab
-    failure: it raises a HarnessError and every test using it is `broken`."""
-    context = _context(request)
+def _boot(context: CampaignContext) -> tuple[Machine, FrameRecorder]:
+    """Boot (or power on) the DUT with its evidence in a new run folder. A
+    boot failure is a lab failure: it raises a HarnessError."""
     run_dir = context.new_run_dir()
     recorder = FrameRecorder(run_dir / "link.pcap")
     machine = make_machine(context.config, run_dir, recorder)
@@ -133,11 +138,52 @@ def dut(request: pytest.FixtureRequest) -> Iterator[Dut]:
         session = {"boot_seconds": machine.boot_seconds, "started": time.time()}
         write_text_atomically(run_dir / "session.json", json.dumps(session, indent=2) + "\n")
         _record_device_info(context.config, machine, run_dir)
-        notify_booted()
-        yield Dut(context.config, machine, recorder)
-    finally:
+    except BaseException:
+        _shut_down(machine, recorder)
+        raise
+    notify_booted()
+    return machine, recorder
+
+
+def _shut_down(machine: Machine, recorder: FrameRecorder) -> None:
+    try:
         machine.stop()
+    finally:
         recorder.close()
+
+
+@pytest.fixture(scope="session")
+def dut(request: pytest.FixtureRequest) -> Iterator[Dut]:
+    """Boots the DUT once per session; every test using it is `broken` if
+    that fails. Revived between tests when a resource dies (_dut_alive)."""
+    context = _context(request)
+    dut = Dut(context.config, *_boot(context))
+    try:
+        yield dut
+    finally:
+        _shut_down(dut.machine, dut.recorder)
+
+
+@pytest.fixture(autouse=True)
+def _dut_alive(request: pytest.FixtureRequest) -> None:
+    """Before a test that needs the DUT: if a resource died (QEMU exited, the
+    console or link failed), the test that saw it is already `broken` with
+    the cause; bring the DUT back so this one runs. A DUT that cannot be
+    brought back makes this test broken too, with the reason."""
+    if "dut" not in request.fixturenames:
+        return
+    dut: Dut = request.getfixturevalue("dut")
+    cause = dut.failure()
+    if cause is None:
+        return
+    dut.lost = f"DUT lost ({cause}); reviving it failed"
+    _shut_down(dut.machine, dut.recorder)
+    try:
+        machine, recorder = _boot(_context(request))
+    except HarnessError as exc:
+        dut.lost = f"DUT lost ({cause}); reviving it failed: {exc}"
+        raise
+    dut.revived(machine, recorder)
 
 
 def _record_device_info(config: LabConfig, machine: Machine, run_dir: Path) -> None:
@@ -154,7 +200,9 @@ def _record_device_info(config: LabConfig, machine: Machine, run_dir: Path) -> N
 
 @pytest.fixture(scope="session")
 def tester(dut: Dut) -> TesterNode:
-    return TesterNode(dut.machine.link, dut.config.tester.mac, dut.config.tester.prefix)
+    node = TesterNode(dut.machine.link, dut.config.tester.mac, dut.config.tester.prefix)
+    dut.on_revived(lambda: node.rebind(dut.machine.link))
+    return node
 
 
 def restart_link(dut: Dut) -> int:
@@ -184,9 +232,11 @@ def _requirement_labels(request: pytest.FixtureRequest) -> None:
         point, *clauses = mark.args
         allure.dynamic.epic(f"{point} {_catalogue(request.config).points[point].title}")
         allure.dynamic.label("compliance_point", point)
+        catalogue = _catalogue(request.config)
         for clause in clauses:
             allure.dynamic.story(clause)
             allure.dynamic.label("clause", clause)
+            allure.dynamic.label("standard", catalogue.points[point].clauses[clause].standard)
             # The report lives in html/; the matrix beside it, one level up.
             allure.dynamic.link(f"../traceability.html#{clause}", name=f"traceability: {clause}")
     declaration = request.config.stash.get(CONTEXT_KEY, None)

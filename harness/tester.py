@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from typing import Callable
 
 from netaddr import IPAddress, IPNetwork
 from scapy.layers.inet6 import (
@@ -49,7 +50,30 @@ class TesterNode:
         self._sources = itertools.count(0x100)
         self._echo_ids = itertools.count(0x4800)
         self.answering = True  # False: play a neighbour that went away (NUD)
-        link.recorder.subscribe(self._answer_neighbor_solicitation)
+        # The tester's own answers and its peers' (servers) hear frames through
+        # one dispatcher, which follows the tester to a revived DUT's link.
+        self._listeners: list[Callable[[Frame], None]] = [self._answer_neighbor_solicitation]
+        link.recorder.subscribe(self._dispatch)
+
+    def subscribe(self, listener: Callable[[Frame], None]) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[Frame], None]) -> None:
+        self._listeners.remove(listener)
+
+    def _dispatch(self, frame: Frame) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(frame)
+            except Exception as exc:
+                name = getattr(listener, "__qualname__", repr(listener))
+                raise RuntimeError(f"{name}: {type(exc).__name__}: {exc}") from exc
+
+    def rebind(self, link: Link) -> None:
+        """Serve a revived DUT's new link (the old one died with its machine)."""
+        self.link.recorder.unsubscribe(self._dispatch)
+        self.link = link
+        link.recorder.subscribe(self._dispatch)
 
     # -- addresses ---------------------------------------------------------
     def claim(self, address: IPAddress) -> IPAddress:

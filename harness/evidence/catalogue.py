@@ -1,5 +1,6 @@
-"""The requirement catalogue (testsuites/requirements.yaml): compliance points
-and the clauses that make them testable."""
+"""The requirement catalogue: compliance points and the clauses that make
+them testable. It lives beside the suites it belongs to, as
+SUITES/requirements.yaml (this project's: testsuites/requirements.yaml)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from harness.errors import ConfigError
 
-DEFAULT_CATALOGUE = Path(__file__).resolve().parents[2] / "testsuites" / "requirements.yaml"
+CATALOGUE_NAME = "requirements.yaml"
 
 
 class Clause(BaseModel):
@@ -41,7 +42,7 @@ class Catalogue(BaseModel):
         return next((point_id for point_id, point in self.points.items() if clause_id in point.clauses), None)
 
 
-def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
+def load_catalogue(path: Path) -> Catalogue:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         return Catalogue.model_validate(data)

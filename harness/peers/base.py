@@ -11,11 +11,11 @@ class Peer:
         self.tester = tester
 
     def __enter__(self):
-        self.tester.link.recorder.subscribe(self._answer)
+        self.tester.subscribe(self._answer)
         return self
 
     def __exit__(self, *exc) -> None:
-        self.tester.link.recorder.unsubscribe(self._answer)
+        self.tester.unsubscribe(self._answer)
 
     def _answer(self, frame: Frame) -> None:
         raise NotImplementedError

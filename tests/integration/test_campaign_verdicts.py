@@ -74,6 +74,15 @@ def test_results_carry_labels_environment_and_evidence_slices(make_lab_config, t
     environment = (campaign / "allure-results" / "environment.properties").read_text()
     image = json.loads((REPO / "build" / "refdut" / "image.json").read_text())
     assert f"image.sha256={image['image_sha256']}" in environment
+    for res in statuses(campaign).values():
+        labels = {(label["name"], label["value"]) for label in res["labels"]}
+        assert ("standard", "RFC 4861") in labels or ("standard", "RFC 4862") in labels or ("standard", "RFC 3810") in labels
+    # The report's tree reads compliance point > standard > clause, not Python packages.
+    tree = json.loads((campaign / "html" / "widgets" / "tree.json").read_text())
+    groups = {group["name"] for group in tree["groupsById"].values()}
+    assert {"RFC 4862", "RFC 3810", "RFC4862-5.4.2"} <= groups, groups
+    assert any(name.startswith("AP-IPV6 ") for name in groups), groups
+    assert not {"testsuites", "test_link_up.py"} & groups, groups
     manifest = json.loads((campaign / "manifest.json").read_text())["files"]
     assert len(statuses(campaign)) == 5
     assert "evidence/run-1/link.pcap" in manifest and "evidence/run-1/console.log" in manifest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import re
 from dataclasses import replace
 
@@ -12,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from harness.evidence import signing
 from harness.evidence.catalogue import load_catalogue
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "testsuites" / "requirements.yaml"
 from harness.evidence.records import VerdictRecord, read_records, write_record
 from harness.evidence.traceability import INCONCLUSIVE, NOT_COVERED, build_matrix, combine
 from harness.findings import Advisory, Measurement
@@ -32,7 +35,7 @@ def test_clause_verdict_precedence(verdicts, clause_verdict):
 
 def test_matrix_keeps_uncovered_clauses_and_links_evidence():
     records = {r.nodeid: r for r in [record("a::t1", "passed"), record("a::t2", "failed"), record("a::t3", "passed", ["RFC3810-5.2"])]}
-    points = {p.id: p for p in build_matrix(load_catalogue(), records)}
+    points = {p.id: p for p in build_matrix(load_catalogue(CATALOGUE), records)}
     clauses = {c.id: c for c in points["AP-IPV6"].clauses}
     assert clauses["RFC4862-5.4.2"].verdict == "failed"
     assert [t.nodeid for t in clauses["RFC4862-5.4.2"].tests] == ["a::t1", "a::t2"]
@@ -40,7 +43,7 @@ def test_matrix_keeps_uncovered_clauses_and_links_evidence():
     assert clauses["RFC8106-5.1"].verdict == NOT_COVERED and clauses["RFC8106-5.1"].tests == ()
     assert points["AP-IPV6"].verdict == "failed"
     assert points["AP-CELL"].verdict == NOT_COVERED
-    assert sum(len(p.clauses) for p in points.values()) == sum(len(p.clauses) for p in load_catalogue().points.values())
+    assert sum(len(p.clauses) for p in points.values()) == sum(len(p.clauses) for p in load_catalogue(CATALOGUE).points.values())
 
 
 def test_a_failed_control_is_attributed_to_the_controls_clause():
@@ -51,7 +54,7 @@ def test_a_failed_control_is_attributed_to_the_controls_clause():
         judged_clause="RFC4443-4.2", expected="an echo reply (control)", observed="no reply",
     )
     records = {r.nodeid: r for r in [failed_control, record("a::echo_case", "passed", ["RFC4443-4.2"])]}
-    clauses = {c.id: c for c in build_matrix(load_catalogue(), records)[0].clauses}
+    clauses = {c.id: c for c in build_matrix(load_catalogue(CATALOGUE), records)[0].clauses}
     assert clauses["RFC4443-4.2"].verdict == "failed"
     assert {t.nodeid: t.status for t in clauses["RFC4443-4.2"].tests} == {"a::echo_case": "passed", "a::ns_case": "failed"}
     assert clauses["RFC4861-7.2.4"].verdict == INCONCLUSIVE
@@ -62,7 +65,7 @@ def test_a_failed_control_is_attributed_to_the_controls_clause():
 
 def test_a_failure_on_the_markers_own_clause_fails_it():
     own = replace(record("a::t", "failed", ["RFC4862-5.4.2", "RFC4862-5.4"]), judged_clause="RFC4862-5.4.2")
-    clauses = {c.id: c for c in build_matrix(load_catalogue(), {own.nodeid: own})[0].clauses}
+    clauses = {c.id: c for c in build_matrix(load_catalogue(CATALOGUE), {own.nodeid: own})[0].clauses}
     assert clauses["RFC4862-5.4.2"].verdict == "failed" and clauses["RFC4862-5.4"].verdict == INCONCLUSIVE
 
 
@@ -89,7 +92,7 @@ def test_clause_ids_have_one_spelling_the_catalogues():
 
 
 def test_every_clause_id_the_suites_name_is_in_the_catalogue(repo):
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(CATALOGUE)
     named = {
         match for path in (repo / "testsuites").rglob("*.py")
         for match in re.findall(r'"((?:RFC|TS|YD|GB|EN|AP)[A-Za-z0-9.]*-[0-9][0-9.]*)"', path.read_text())

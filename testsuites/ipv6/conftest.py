@@ -102,9 +102,18 @@ def slaac(dut, tester) -> SlaacOutcome:
 
 
 @pytest.fixture(scope="module")
-def configured(dut, tester) -> SlaacOutcome:
-    """One router configuration shared by a module whose tests leave it intact."""
-    return configure_by_router(dut, tester)
+def _module_configuration() -> dict[int, SlaacOutcome]:
+    return {}
+
+
+@pytest.fixture
+def configured(dut, tester, _module_configuration) -> SlaacOutcome:
+    """One router configuration shared by a module whose tests leave it
+    intact; made again for a DUT revived since (its state is gone)."""
+    if dut.generation not in _module_configuration:
+        _module_configuration.clear()
+        _module_configuration[dut.generation] = configure_by_router(dut, tester)
+    return _module_configuration[dut.generation]
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ RELEASE_WAIT_S = LINK_UP_ALLOWANCE_S
 
 
 @pytest.fixture(scope="module")
-def module_server(dut, tester, configured):
+def module_server(dut, tester):
     """The tester's DHCPv6 server, up for the whole module so that a client
     releasing its lease (RFC 8415 18.2.7) after any case still gets its
     Reply. The module ends with the router asking for no DHCPv6 and, if an
@@ -46,7 +46,7 @@ def module_server(dut, tester, configured):
 
 
 @pytest.fixture
-def server(tester, module_server):
+def server(tester, module_server, configured):
     """Each case starts and ends with the router asking for no DHCPv6, so a
     client one case started does not run into the next."""
     yield module_server

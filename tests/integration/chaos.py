@@ -1,0 +1,81 @@
+"""A pytest plugin that injects lab faults into a running campaign, for the
+chaos test: two tests in three that use the DUT get one, a short time into
+the body, cycling through the ways a lab breaks; the third shows the DUT
+recovered. Each injection is logged as one JSON line to $HARNESS_CHAOS_LOG
+(test, fault, when injected, when the test body ended).
+
+Loaded with `-p tests.integration.chaos`; does nothing without the variable."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import threading
+import time
+from typing import Iterator
+
+import pytest
+
+LOG_ENV = "HARNESS_CHAOS_LOG"
+# Into the test body, so the fault lands while it waits on the DUT.
+INJECTION_DELAY_S = 0.3
+
+
+def _raising_peer(frame) -> None:
+    raise ValueError("chaos: a peer that raises")
+
+
+def _kill_qemu(dut) -> None:
+    os.kill(dut.machine.pid, signal.SIGKILL)
+
+
+def _close_console(dut) -> None:
+    dut.machine.console._port.close()  # the socket goes away under the reader
+
+
+def _close_link(dut) -> None:
+    dut.machine.link._sock.close()
+
+
+def _peer_raises(dut) -> None:
+    dut.recorder.subscribe(_raising_peer)
+
+
+FAULTS = {"kill-qemu": _kill_qemu, "close-console": _close_console, "close-link": _close_link, "peer-raises": _peer_raises}
+_turns = itertools.count()
+_faults = itertools.cycle(FAULTS)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    dut = getattr(item, "funcargs", {}).get("dut")
+    log = os.environ.get(LOG_ENV)
+    if dut is None or not log or next(_turns) % 3 == 2:
+        yield
+        return
+    name = next(_faults)
+    recorder = dut.recorder
+    injected: list[float] = []
+
+    def inject() -> None:
+        FAULTS[name](dut)
+        injected.append(time.time())
+
+    timer = threading.Timer(INJECTION_DELAY_S, inject)
+    timer.start()
+    try:
+        yield
+    finally:
+        ended = time.time()
+        timer.cancel()
+        timer.join()
+        if injected:
+            with open(log, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"test": item.nodeid, "fault": name, "time": injected[0], "ended": ended}) + "\n")
+        if name == "peer-raises":  # a peer that never heard a frame must not haunt the next test
+            try:
+                recorder.unsubscribe(_raising_peer)
+            except ValueError:
+                pass

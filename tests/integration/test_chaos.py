@@ -1,0 +1,91 @@
+"""Lab faults never read as product failures. One campaign of the IPv6 suite
+against the conformant DUT, with a fault injected into two tests in three
+(tests/integration/chaos.py: QEMU killed, console socket closed, link
+socket closed, a peer that raises) and the campaign itself SIGKILLed
+half-way and resumed: no test is `failed`; a test hit by a fault is
+`broken` naming it (or passed, if it needed nothing the fault took); every
+test without a fault passes on the revived DUT; and the bundle holds and
+verifies every evidence file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.evidence.records import read_records
+from harness.evidence.signing import verify_bundle
+from tests.integration.chaos import LOG_ENV
+from tests.integration.test_evidence_bundle import RECORD_WAIT_S, _wait_for_records, campaign
+
+REPO = Path(__file__).resolve().parents[2]
+SELECTION = ["--", "-p", "tests.integration.chaos", "-m", "not slow"]
+MIN_FAULTS = 20
+KILL_AFTER_RECORDS = 20
+# Faults that take the resource at once; a raising peer waits for the next frame.
+IMMEDIATE_FAULTS = ("kill-qemu", "close-link")
+BROKEN_WITHIN_S = 1.0
+# What a broken record says, per fault: the cause, named.
+CAUSES = {
+    "kill-qemu": "QEMU exited unexpectedly",
+    "close-console": "console",
+    "close-link": "died",
+    "peer-raises": "chaos: a peer that raises",
+}
+
+
+def test_injected_lab_faults_are_broken_never_failed_and_the_campaign_recovers(make_lab_config, tmp_path):
+    config = make_lab_config("chaos")
+    reports = tmp_path / "reports"
+    log = tmp_path / "chaos.jsonl"
+    env = {**os.environ, LOG_ENV: str(log)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "campaign", "--lab-config", str(config), "--reports", str(reports), *SELECTION],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        root = _campaign_root(reports, process)
+        _wait_for_records(root / "evidence" / "tests", KILL_AFTER_RECORDS, process)
+        os.killpg(process.pid, signal.SIGKILL)  # one more fault: the campaign process itself
+    finally:
+        process.wait(30)
+    resumed = campaign("--lab-config", str(config), "--reports", str(reports), "--resume", str(root), *SELECTION, env=env)
+
+    injected = [json.loads(line) for line in log.read_text().splitlines()]
+    records = read_records(root / "evidence" / "tests")
+    statuses = {nodeid: record.status for nodeid, record in records.items()}
+    print(f"{len(injected)} faults injected + 1 campaign SIGKILL; verdicts: "
+          f"{ {s: list(statuses.values()).count(s) for s in set(statuses.values())} }")
+    assert len(injected) + 1 >= MIN_FAULTS
+    assert [nodeid for nodeid, status in statuses.items() if status == "failed"] == [], "a lab fault read as a product failure"
+    assert len(records) == 49, "every case has exactly one verdict after the resume"
+    faulted = {entry["test"]: entry["fault"] for entry in injected}
+    for nodeid, record in records.items():
+        if nodeid not in faulted:
+            assert record.status == "passed", f"{nodeid} had no fault but is {record.status}: {record.message}"
+        elif record.status == "broken":
+            assert CAUSES[faulted[nodeid]] in record.message, (nodeid, faulted[nodeid], record.message)
+    delays = [e["ended"] - e["time"] for e in injected if e["fault"] in IMMEDIATE_FAULTS and statuses[e["test"]] == "broken"]
+    print(f"fault to end of the test body: max {max(delays):.2f} s over {len(delays)} immediate faults")
+    assert max(delays) < BROKEN_WITHIN_S, "a test hit by a dead resource ends at once, not at its timeout"
+    broken = [nodeid for nodeid, status in statuses.items() if status == "broken"]
+    assert len(broken) >= MIN_FAULTS / 2, "most faults must land while the test still needs the DUT"
+    assert resumed.returncode == 2, resumed.stdout + resumed.stderr  # broken tests make the campaign a lab failure
+    assert verify_bundle(root).ok
+    manifest = json.loads((root / "manifest.json").read_text())["files"]
+    for record in records.values():  # every evidence file written before or after a fault is kept and listed
+        for evidence in record.evidence:
+            assert (root / evidence).is_file() and evidence in manifest, evidence
+    assert len(list((root / "evidence").glob("run-*"))) > MIN_FAULTS / 2, "each revival boots into a run folder of its own"
+
+
+def _campaign_root(reports: Path, process: subprocess.Popen) -> Path:
+    import time
+
+    deadline = time.monotonic() + RECORD_WAIT_S
+    while not list(reports.glob("*/evidence")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)  # polling the file system: the campaign folder appears at its start
+    return next(reports.glob("*/evidence")).parent
