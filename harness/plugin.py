@@ -19,6 +19,7 @@ import pytest
 
 from harness.config import LabConfig, load_lab_config
 from harness.context import CONTEXT_KEY, CampaignContext, Dut
+from harness.drivers.hoststack import HostStack
 from harness.drivers.link import FrameRecorder
 from harness.drivers.machine import Machine, make_machine
 from harness.errors import ConfigError, HarnessError
@@ -203,6 +204,15 @@ def tester(dut: Dut) -> TesterNode:
     node = TesterNode(dut.machine.link, dut.config.tester.mac, dut.config.tester.prefix)
     dut.on_revived(lambda: node.rebind(dut.machine.link))
     return node
+
+
+@pytest.fixture
+def host_stack(tester: TesterNode) -> Iterator[HostStack]:
+    """A host network stack with the tester's addresses on the DUT's link,
+    for a test to run real clients in (HostStack.run); every frame still
+    passes the recorder. Made per test, so other tests see a quiet link."""
+    with HostStack(tester) as stack:
+        yield stack
 
 
 def restart_link(dut: Dut) -> int:

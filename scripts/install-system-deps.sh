@@ -14,6 +14,9 @@ declare -A NEEDED=(
     [npm]=npm
     [chromium]=chromium
     [cc]=gcc
+    [ip]=iproute2          # the host network stack (harness/drivers/hoststack.py)
+    [unshare]=util-linux
+    [nsenter]=util-linux
 )
 
 missing=()

@@ -1,0 +1,147 @@
+"""A host network stack on the DUT's link, for real clients (HTTP, SSH,
+sslyze, an MQTT broker) to reach the DUT over IPv6.
+
+A Linux network namespace, made in a user namespace of its own (rootless
+where the kernel allows it; as root too), holds a TAP device with the
+tester's MAC and global address. The harness bridges that TAP to the Link:
+what the stack sends goes out through `link.send`, so the recorder and the
+pcap see it; what the DUT sends to the tester (or to a group) is written
+into the TAP. scapy keeps injecting through the same link. The bridge knows
+nothing of QEMU, so a bench link gets the same stack. The namespaces live
+as long as their helper process, which dies with the harness."""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+
+from harness.drivers.link import RECV_POLL_S, Frame
+from harness.drivers.netns_helper import TAP_NAME
+from harness.errors import HarnessError
+from harness.process import die_with_parent
+from harness.tester import TesterNode
+
+HELPER_START_TIMEOUT_S = 15.0
+HELPER_EXIT_TIMEOUT_S = 5.0
+MAX_FRAME = 65535
+
+
+class HostStackError(HarnessError):
+    """The host stack could not be made, or its bridge died."""
+
+
+@dataclass(frozen=True)
+class ClientResult:
+    command: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class HostStack:
+    __test__ = False
+
+    def __init__(self, tester: TesterNode):
+        self.tester = tester
+        self.interface = TAP_NAME
+        self.failure: str | None = None
+        self._mac = bytes.fromhex(tester.mac.replace(":", ""))
+        self._closed = threading.Event()
+        channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        address = f"{tester.global_address}/{tester.prefix.prefixlen}"
+        self._helper = subprocess.Popen(
+            ["unshare", "--user", "--map-root-user", "--net", "--",
+             sys.executable, "-m", "harness.drivers.netns_helper", str(theirs.fileno()), tester.mac, address],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            preexec_fn=die_with_parent,
+        )
+        theirs.close()
+        self._channel = channel
+        self._tap = self._receive_tap()
+        tester.subscribe(self._to_stack)
+        self._reader = threading.Thread(target=self._from_stack, name=f"host stack {self._helper.pid}", daemon=True)
+        self._reader.start()
+
+    def _receive_tap(self) -> int:
+        self._channel.settimeout(HELPER_START_TIMEOUT_S)
+        try:
+            message, fds, _, _ = socket.recv_fds(self._channel, 1024, 1)
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            raise HostStackError(f"host stack helper did not answer within {HELPER_START_TIMEOUT_S} s: {exc}") from exc
+        if not fds:
+            self.close()
+            stderr = self._helper.stderr.read().decode(errors="replace") if self._helper.stderr else ""
+            reason = message.decode(errors="replace") or f"exited {self._helper.returncode}"
+            raise HostStackError(f"host stack not made: {reason}\n{stderr[-2000:]}")
+        return fds[0]
+
+    # -- the bridge ----------------------------------------------------------
+    def _to_stack(self, frame: Frame) -> None:
+        """DUT frames for the tester's MAC or a group go to the stack too."""
+        if frame.direction != "rx" or self._closed.is_set():
+            return
+        destination = frame.data[:6]
+        if destination == self._mac or destination[:1] and destination[0] & 1:
+            try:
+                os.write(self._tap, frame.data)
+            except OSError as exc:  # the stack's fault, not the link's: run() raises it
+                self.failure = f"host stack bridge died: cannot write to {TAP_NAME}: {exc}"
+
+    def _from_stack(self) -> None:
+        try:
+            while not self._closed.is_set():
+                ready, _, _ = select.select([self._tap], [], [], RECV_POLL_S)
+                if ready:
+                    self.tester.link.send(os.read(self._tap, MAX_FRAME))
+        except Exception as exc:  # noqa: BLE001 - any cause ends the bridge: recorded, raised by run()
+            if not self._closed.is_set():
+                self.failure = f"host stack bridge died: {type(exc).__name__}: {exc}"
+
+    # -- clients -------------------------------------------------------------
+    def command(self, argv: list[str]) -> list[str]:
+        """argv as run inside the stack's namespaces (for Popen, a server)."""
+        return ["nsenter", "--target", str(self._helper.pid), "--user", "--net", "--", *argv]
+
+    def run(self, argv: list[str], timeout: float) -> ClientResult:
+        """Run a client in the stack to its end (bounded). Its exit status is
+        the caller's to judge: a refused connection can be the DUT's answer."""
+        if self.failure:
+            raise HostStackError(self.failure)
+        try:
+            done = subprocess.run(self.command(argv), capture_output=True, text=True, timeout=timeout, preexec_fn=die_with_parent)
+        except subprocess.TimeoutExpired as exc:
+            raise HostStackError(f"{argv[0]} in the host stack did not finish within {timeout} s") from exc
+        except OSError as exc:
+            raise HostStackError(f"cannot run {argv[0]} in the host stack: {exc}") from exc
+        if self.failure:
+            raise HostStackError(self.failure)
+        return ClientResult(argv, done.returncode, done.stdout, done.stderr)
+
+    def close(self) -> None:
+        self._closed.set()
+        try:
+            self.tester.unsubscribe(self._to_stack)
+        except ValueError:
+            pass
+        if getattr(self, "_reader", None) is not None:
+            self._reader.join(timeout=2 * RECV_POLL_S + 1)
+        if getattr(self, "_tap", None) is not None:
+            os.close(self._tap)
+        self._channel.close()  # the helper's recv returns: it exits, and the namespaces with it
+        try:
+            self._helper.wait(HELPER_EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._helper.kill()
+            self._helper.wait(HELPER_EXIT_TIMEOUT_S)
+
+    def __enter__(self) -> "HostStack":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
