@@ -1,10 +1,11 @@
 """How close the IPv6 campaign runs to the floor the protocols set.
 
-Runs one campaign against a lab config and prints its wall time, the protocol
-floor (the DUT's own boot plus the waits the RFCs impose on the cases that
-ran) and their ratio, plus the count of cases per RFC.
+Runs the campaign against a lab config once per instance count (1, 2 and 4
+DUT instances by default) and prints each wall time against the serial
+protocol floor (the DUT's own boot plus the waits the RFCs impose on the
+cases that ran, one after another), plus the count of cases per RFC.
 
-    .venv/bin/python benchmarks/ipv6_campaign.py [--lab-config FILE] [--with-slow]
+    .venv/bin/python benchmarks/ipv6_campaign.py [--lab-config FILE] [--instances 1 2 4] [--with-slow]
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from harness.config import LabConfig, load_lab_config, write_lab_config  # noqa: E402
 from harness.evidence.records import read_records  # noqa: E402
 from harness.ipv6.timers import (  # noqa: E402
     MAX_RTR_SOLICITATION_DELAY_S,
@@ -90,30 +92,46 @@ def cases_per_rfc(records) -> Counter[str]:
     return counts
 
 
+def run_once(lab_config: LabConfig, instances: int, work: Path, with_slow: bool) -> tuple[float, list, float]:
+    """One campaign on `instances` DUTs: its wall time, records and one boot time."""
+    variant = lab_config.model_copy(update={"dut": lab_config.dut.model_copy(update={"instances": instances})})
+    config = write_lab_config(variant, work / f"lab-{instances}.yaml")
+    reports = work / f"reports-{instances}"
+    extra = [] if with_slow else ["--", "-m", "not slow"]
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "harness", "campaign", "--lab-config", str(config), "--reports", str(reports), *extra],
+        cwd=REPO, capture_output=True, check=False,
+    )
+    wall = time.monotonic() - started
+    root = (reports / "latest").resolve()
+    records = list(read_records(root / "evidence" / "tests").values())
+    sessions = sorted((root / "evidence").glob("run-*/session.json"))
+    boot = min(json.loads(path.read_text())["boot_seconds"] for path in sessions)
+    return wall, records, boot
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lab-config", default=str(REPO / "lab_configs" / "qemu-x86_64.yaml"))
+    parser.add_argument("--instances", type=int, nargs="+", default=[1, 2, 4], help="DUT instance counts to run")
     parser.add_argument("--with-slow", action="store_true", help="include the 60 s reassembly-timeout case")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-") as reports:
-        extra = [] if args.with_slow else ["--", "-m", "not slow"]
-        started = time.monotonic()
-        subprocess.run(
-            [sys.executable, "-m", "harness", "campaign", "--lab-config", args.lab_config, "--reports", reports, *extra],
-            cwd=REPO, capture_output=True, check=False,
-        )
-        wall = time.monotonic() - started
-        root = (Path(reports) / "latest").resolve()
-        records = list(read_records(root / "evidence" / "tests").values())
-        session = json.loads((root / "evidence" / "run-1" / "session.json").read_text())
-    boot, timers = protocol_floor(records, session["boot_seconds"])
-    floor = boot + timers
-    verdicts = Counter(r.status for r in records)
-    print(f"IPv6 campaign: {len(records)} cases ({', '.join(f'{n} {s}' for s, n in sorted(verdicts.items()))})")
-    print(f"wall time       {wall:7.1f} s  (campaign command, report and bundle included)")
-    print(f"protocol floor  {floor:7.1f} s  (boot {boot:.1f} s + RFC timers {timers:.1f} s)")
-    print(f"ratio           {wall / floor:7.2f}  (wall / floor)")
-    print("cases per RFC:  " + ", ".join(f"{rfc} {n}" for rfc, n in sorted(cases_per_rfc(records).items())))
+    lab_config = load_lab_config(args.lab_config)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as work:
+        for instances in args.instances:
+            wall, records, boot_seconds = run_once(lab_config, instances, Path(work), args.with_slow)
+            boot, timers = protocol_floor(records, boot_seconds)
+            verdicts = Counter(r.status for r in records)
+            rows.append((instances, wall, boot + timers, boot, timers, records, verdicts))
+    for instances, wall, floor, boot, timers, records, verdicts in rows:
+        print(f"IPv6 campaign on {instances} instance(s): {len(records)} cases "
+              f"({', '.join(f'{n} {s}' for s, n in sorted(verdicts.items()))})")
+        print(f"  wall time             {wall:7.1f} s  (campaign command, report and bundle included)")
+        print(f"  serial protocol floor {floor:7.1f} s  (boot {boot:.1f} s + RFC timers {timers:.1f} s)")
+        print(f"  ratio                 {wall / floor:7.2f}  (wall / serial floor)")
+    print("cases per RFC: " + ", ".join(f"{rfc} {n}" for rfc, n in sorted(cases_per_rfc(rows[0][5]).items())))
     return 0
 
 

@@ -71,7 +71,7 @@ def prepare_resume(root: Path, lab_config: Path) -> Path:
     return root
 
 
-def run_suites(suites: Path, root: Path, lab_config: Path, resume: bool, pytest_args: list[str]) -> int:
+def run_suites(suites: Path, root: Path, lab_config: Path, instances: int, resume: bool, pytest_args: list[str]) -> int:
     """pytest on the suites folder, with the harness plugin and the suites'
     own catalogue; works from a checkout and from an installed harness."""
     command = [
@@ -82,6 +82,8 @@ def run_suites(suites: Path, root: Path, lab_config: Path, resume: bool, pytest_
     ]
     if resume:
         command.append("--skip-done")
+    if instances > 1:  # one worker per DUT instance; a module's shared state stays on one
+        command += ["-n", str(instances), "--dist", "loadfile"]
     return subprocess.run(command, preexec_fn=die_with_parent).returncode
 
 
@@ -198,7 +200,7 @@ def run_campaign(
         return EXIT_BROKEN
     started = time.monotonic()
     suites = suites.resolve()
-    pytest_status = run_suites(suites, root, lab_config, resume is not None, pytest_args)
+    pytest_status = run_suites(suites, root, lab_config, config.instances, resume is not None, pytest_args)
     wall = time.monotonic() - started
     try:
         counts = build_bundle(root, config, key, suites)

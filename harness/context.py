@@ -25,15 +25,21 @@ class CampaignContext:
     def tests_dir(self) -> Path:
         return self.evidence_dir / "tests"
 
+    worker: str | None = None  # the pytest-xdist worker (one per DUT instance), if any
+
     def new_run_dir(self) -> Path:
-        """Session-wide evidence (full capture, console, QEMU logs) of this
-        pytest session; a resumed campaign adds run-2, run-3, ..."""
+        """Session-wide evidence (full capture, console, QEMU logs) of one
+        boot: run-1, run-2, ... (a resumed campaign or a revived DUT adds
+        one); with several instances, run-N-gwK per worker."""
+        suffix = f"-{self.worker}" if self.worker else ""
         number = 1
-        while (self.evidence_dir / f"run-{number}").exists():
-            number += 1
-        path = self.evidence_dir / f"run-{number}"
-        path.mkdir(parents=True)
-        return path
+        while True:
+            path = self.evidence_dir / f"run-{number}{suffix}"
+            try:
+                path.mkdir(parents=True)
+                return path
+            except FileExistsError:
+                number += 1
 
 
 CONTEXT_KEY = pytest.StashKey[CampaignContext]()

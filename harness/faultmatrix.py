@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from harness.config import LabConfig, load_lab_config
+from harness.config import LabConfig, load_lab_config, write_lab_config
 from harness.evidence.records import read_records
 from harness.faultplan import SLOW_TEST, ProfilePlan, ci_plan, full_plan, suite_cases, uncovered
 from harness.process import NOTIFY_SOCKET_ENV, die_with_parent
@@ -75,9 +75,7 @@ def profile_config(base: LabConfig, profile: str, folder: Path) -> Path:
         "lab": base.lab.model_copy(update={"name": f"fault-{profile}"}),
         "dut": dut.model_copy(update={"kernel_args": PROFILE_PATTERN.sub(f"refdut.profile={profile}", dut.kernel_args)}),
     })
-    path = folder / f"{profile}.yaml"
-    path.write_text(yaml.safe_dump(variant.model_dump(mode="json"), sort_keys=False))
-    return path
+    return write_lab_config(variant, folder / f"{profile}.yaml")
 
 
 class BootGate:

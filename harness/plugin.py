@@ -10,6 +10,7 @@ Markers:
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Iterator
@@ -73,7 +74,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"invalid lab config:\n{exc}") from None
     evidence = Path(config.getoption("evidence_dir") or config.getini("evidence_dir")).resolve()
     evidence.mkdir(parents=True, exist_ok=True)
-    config.stash[CONTEXT_KEY] = CampaignContext(lab, Path(path).resolve(), evidence)
+    # Under pytest-xdist each worker (gw0, gw1, ...) drives its own DUT instance.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        lab = lab.instance(int(worker.removeprefix("gw")))
+    config.stash[CONTEXT_KEY] = CampaignContext(lab, Path(path).resolve(), evidence, worker)
 
 
 def _context(request: pytest.FixtureRequest) -> CampaignContext:

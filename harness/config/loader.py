@@ -106,5 +106,12 @@ def load_lab_config(path: str | Path) -> LabConfig:
     return parse_lab_config(text, str(path), base_dir=path.resolve().parent)
 
 
+def write_lab_config(config: LabConfig, path: Path) -> Path:
+    """A config made through the models (a variant of a loaded one) as YAML
+    that loads back to the same config; paths are absolute by then."""
+    path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+    return path
+
+
 def json_schema() -> str:
     return json.dumps(LabConfig.model_json_schema(), indent=2)

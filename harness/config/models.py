@@ -74,6 +74,10 @@ class QemuDut(Strict):
     boot_timeout_s: float = Field(default=90.0, gt=0, le=3600)
     image_manifest: Path | None = Field(default=None, description="image.json recorded with the image (hash, inputs)")
     extra_args: list[str] = Field(default_factory=list)
+    instances: int = Field(
+        default=1, ge=1, le=16,
+        description="DUTs booted from this image at once; a campaign spreads its test modules over them",
+    )
 
     _check_ready = field_validator("ready_pattern")(_valid_regex)
     _resolve_paths = field_validator("kernel", "initrd", "disk", "image_manifest")(_relative_to_config)
@@ -179,3 +183,33 @@ class LabConfig(Strict):
     @property
     def dut_mac(self) -> str:
         return self.dut.nic.mac if isinstance(self.dut, QemuDut) else self.dut.mac
+
+    @property
+    def instances(self) -> int:
+        return self.dut.instances if isinstance(self.dut, QemuDut) else 1
+
+    def instance(self, index: int) -> "LabConfig":
+        """The config of DUT instance `index` (0: this one): its own NIC and
+        tester MACs (last octet + index) and its own prefix (next /64s)."""
+        if index == 0:
+            return self
+        if not isinstance(self.dut, QemuDut) or index >= self.dut.instances:
+            raise ValueError(f"this lab has no DUT instance {index}")
+        from netaddr import IPNetwork
+
+        prefix = IPNetwork(self.tester.prefix)
+        return self.model_copy(update={
+            "dut": self.dut.model_copy(update={"nic": self.dut.nic.model_copy(update={"mac": offset_mac(self.dut.nic.mac, index)})}),
+            "tester": self.tester.model_copy(update={
+                "mac": offset_mac(self.tester.mac, index),
+                "prefix": str(IPNetwork((prefix.value + (index << 64), 64), version=6)),
+            }),
+        })
+
+
+def offset_mac(mac: str, offset: int) -> str:
+    octets = mac.split(":")
+    last = int(octets[-1], 16) + offset
+    if last > 0xFF:
+        raise ValueError(f"{mac} + {offset} leaves the last octet's range")
+    return ":".join([*octets[:-1], f"{last:02x}"])

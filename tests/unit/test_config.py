@@ -146,3 +146,22 @@ def test_config_check_catches_what_would_break_a_campaign_at_start(tmp_path, cas
     line = text[: text.index(needle)].count("\n") + 1
     assert result.returncode == 1
     assert f"{path}:{line}: {key}: " in result.stderr and reason in result.stderr, result.stderr
+
+
+def test_each_instance_gets_its_own_macs_and_prefix():
+    config = parse_lab_config(GOOD.replace("boot_timeout_s: 90", "boot_timeout_s: 90\n  instances: 3"), "lab.yaml")
+    units = [config.instance(i) for i in range(config.instances)]
+    assert [u.dut_mac for u in units] == ["52:54:00:12:34:56", "52:54:00:12:34:57", "52:54:00:12:34:58"]
+    assert [u.tester.mac for u in units] == ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03"]
+    assert [u.tester.prefix for u in units] == ["2001:db8:1::/64", "2001:db8:1:1::/64", "2001:db8:1:2::/64"]
+    with pytest.raises(ValueError):
+        config.instance(3)
+
+
+def test_instances_whose_macs_would_meet_are_refused():
+    text = GOOD.replace("boot_timeout_s: 90", "boot_timeout_s: 90\n  instances: 4").replace(
+        'mac: "02:00:00:00:00:01"', 'mac: "52:54:00:12:34:54"'
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_lab_config(text, "lab.yaml")
+    assert f"lab.yaml:{_line_of(text, 'instances: 4')}: dut.instances: 4 instances would give" in str(caught.value)
