@@ -23,7 +23,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.evidence.catalogue import CATALOGUE_NAME, load_catalogue
 from harness.evidence.environment import campaign_environment, image_manifest
 from harness.evidence.pages import CampaignFacts, verdict_counts, write_pages
-from harness.evidence.records import allure_results_by_name, read_records
+from harness.evidence.records import VERDICTS, allure_results_by_name, read_records
 from harness.evidence.signing import SigningKey, load_signing_key, sha256_file, sign_manifest, write_manifest
 from harness.evidence.traceability import build_matrix, matrix_json
 from harness.process import die_with_parent
@@ -33,7 +33,6 @@ ALLURE_CLI_ENV = "HARNESS_ALLURE_CLI"
 ALLURE_TIMEOUT_S = 300
 # The report's tree reads by compliance point, standard and clause (labels the plugin sets).
 ALLURE_CONFIG = Path(__file__).resolve().parent / "evidence" / "allurerc.json"
-STATUSES = ("passed", "failed", "broken", "skipped")
 EXIT_PASSED, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
 
 
@@ -209,7 +208,7 @@ def run_campaign(
         return EXIT_BROKEN
     point_latest(root.parent, root)
 
-    summary = ", ".join(f"{counts.get(status, 0)} {status}" for status in STATUSES)
+    summary = ", ".join(f"{counts.get(status, 0)} {status}" for status in VERDICTS)
     print(f"campaign {root.name}: {sum(counts.values())} results: {summary} in {wall:.1f} s")
     print(f"summary: {root / 'summary.html'}")
     print(f"report: {root / 'html' / 'index.html'}")

@@ -65,16 +65,21 @@ def load_expectations(path: Path = EXPECTATIONS) -> dict[str, list[str] | str]:
     return yaml.safe_load(path.read_text())["profiles"]
 
 
-def profile_config(base: LabConfig, profile: str, folder: Path) -> Path:
-    """The base lab config with this profile on the kernel command line, made
-    through the models (paths are already absolute), so it can live anywhere."""
+def with_profile(base: LabConfig, profile: str) -> LabConfig:
+    """The reference DUT's config with this fault profile on the kernel command line."""
     dut = base.dut
     if not PROFILE_PATTERN.search(getattr(dut, "kernel_args", "")):
-        raise ValueError(f"{BASE_CONFIG} does not select a profile with refdut.profile=NAME")
-    variant = base.model_copy(update={
-        "lab": base.lab.model_copy(update={"name": f"fault-{profile}"}),
+        raise ValueError(f"{base.lab.name}: the DUT does not select a profile with refdut.profile=NAME")
+    return base.model_copy(update={
         "dut": dut.model_copy(update={"kernel_args": PROFILE_PATTERN.sub(f"refdut.profile={profile}", dut.kernel_args)}),
     })
+
+
+def profile_config(base: LabConfig, profile: str, folder: Path) -> Path:
+    """The profile's config, named after it, written where it can live anywhere
+    (paths are absolute once loaded)."""
+    variant = with_profile(base, profile)
+    variant = variant.model_copy(update={"lab": base.lab.model_copy(update={"name": f"fault-{profile}"})})
     return write_lab_config(variant, folder / f"{profile}.yaml")
 
 

@@ -16,10 +16,10 @@ from scapy.layers.dhcp6 import (
 )
 from scapy.layers.inet import UDP
 from scapy.layers.inet6 import IPv6
-from scapy.layers.l2 import Ether
 from scapy.packet import Packet
 
 from harness.ipv6.addresses import ip, is_link_local
+from harness.ipv6.frames import sent_by
 
 CLIENT_PORT = 546  # RFC 8415 7.2
 SERVER_PORT = 547
@@ -33,7 +33,7 @@ OPTION_INFORMATION_REFRESH_TIME = 32
 
 def client_message(pkt: Packet, mac: str, kind: type[DHCP6] | None = None) -> bool:
     """A DHCPv6 message from the DUT towards servers (of `kind` if given)."""
-    if Ether not in pkt or pkt[Ether].src.lower() != mac.lower() or UDP not in pkt:
+    if not sent_by(pkt, mac) or UDP not in pkt:
         return False
     if pkt[UDP].dport != SERVER_PORT:
         return False

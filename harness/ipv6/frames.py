@@ -28,13 +28,19 @@ MLD_HOP_LIMIT = 1  # RFC 3810 5: MLD messages are sent with hop limit 1
 ROUTER_ALERT_MLD = 0  # RFC 2711: value 0 = MLD message
 
 
-def _from(pkt: Packet, mac: str) -> bool:
-    return Ether in pkt and pkt[Ether].src.lower() == mac.lower() and IPv6 in pkt
+def sent_by(pkt: Packet, mac: str) -> bool:
+    """The one test of "this frame comes from that MAC" (MACs compared in any case)."""
+    return Ether in pkt and pkt[Ether].src.lower() == mac.lower()
+
+
+def ipv6_from(pkt: Packet, mac: str) -> bool:
+    """An IPv6 packet sent by that MAC."""
+    return sent_by(pkt, mac) and IPv6 in pkt
 
 
 def is_dad_probe(pkt: Packet, mac: str, target: str | None = None) -> bool:
     """A Duplicate Address Detection NS from the DUT: source :: (RFC 4862 5.4.2)."""
-    if not _from(pkt, mac) or ICMPv6ND_NS not in pkt or ip(pkt[IPv6].src) != UNSPECIFIED:
+    if not ipv6_from(pkt, mac) or ICMPv6ND_NS not in pkt or ip(pkt[IPv6].src) != UNSPECIFIED:
         return False
     return target is None or ip(pkt[ICMPv6ND_NS].tgt) == ip(target)
 
@@ -64,7 +70,7 @@ class MldReport:
 
 def mld_report(pkt: Packet, mac: str) -> MldReport | None:
     """An MLD report from the DUT, v1 (type 131) or v2 (type 143), or None."""
-    if not _from(pkt, mac):
+    if not ipv6_from(pkt, mac):
         return None
     if ICMPv6MLReport2 in pkt:
         version, groups = 2, tuple(str(record.dst) for record in pkt[ICMPv6MLReport2].records)
@@ -94,7 +100,7 @@ def judge_mldv2_report(report: MldReport) -> list[str]:
 
 
 def is_router_solicitation(pkt: Packet, mac: str) -> bool:
-    return _from(pkt, mac) and ICMPv6ND_RS in pkt
+    return ipv6_from(pkt, mac) and ICMPv6ND_RS in pkt
 
 
 def judge_router_solicitation(pkt: Packet) -> list[str]:
@@ -111,7 +117,7 @@ def judge_router_solicitation(pkt: Packet) -> list[str]:
 
 
 def is_neighbor_advert(pkt: Packet, mac: str, target: str) -> bool:
-    return _from(pkt, mac) and ICMPv6ND_NA in pkt and ip(pkt[ICMPv6ND_NA].tgt) == ip(target)
+    return ipv6_from(pkt, mac) and ICMPv6ND_NA in pkt and ip(pkt[ICMPv6ND_NA].tgt) == ip(target)
 
 
 def judge_solicited_na(pkt: Packet, mac: str, tester_address: str) -> list[str]:
@@ -136,7 +142,7 @@ def judge_solicited_na(pkt: Packet, mac: str, tester_address: str) -> list[str]:
 
 def is_echo_reply(pkt: Packet, mac: str, source: str, identifier: int) -> bool:
     return (
-        _from(pkt, mac)
+        ipv6_from(pkt, mac)
         and ICMPv6EchoReply in pkt
         and ip(pkt[IPv6].src) == ip(source)
         and pkt[ICMPv6EchoReply].id == identifier
@@ -147,7 +153,7 @@ def is_echo_reply(pkt: Packet, mac: str, source: str, identifier: int) -> bool:
 
 def icmp_error(pkt: Packet, mac: str, error_class: type[Packet]) -> Packet | None:
     """The ICMPv6 error layer of that class in a frame from the DUT, or None."""
-    if not _from(pkt, mac) or error_class not in pkt:
+    if not ipv6_from(pkt, mac) or error_class not in pkt:
         return None
     return pkt[error_class]
 
@@ -155,7 +161,7 @@ def icmp_error(pkt: Packet, mac: str, error_class: type[Packet]) -> Packet | Non
 def is_unicast_neighbor_solicitation(pkt: Packet, mac: str, target: str) -> bool:
     """A NUD probe: NS from the DUT sent to the neighbour itself (RFC 4861 7.3.3)."""
     return (
-        _from(pkt, mac)
+        ipv6_from(pkt, mac)
         and ICMPv6ND_NS in pkt
         and ip(pkt[ICMPv6ND_NS].tgt) == ip(target)
         and not ip(pkt[IPv6].dst).is_multicast()
@@ -164,7 +170,7 @@ def is_unicast_neighbor_solicitation(pkt: Packet, mac: str, target: str) -> bool
 
 def any_reply_from(pkt: Packet, mac: str, identifier: int) -> bool:
     """An echo reply with this identifier from the DUT, whatever its source."""
-    return _from(pkt, mac) and ICMPv6EchoReply in pkt and pkt[ICMPv6EchoReply].id == identifier
+    return ipv6_from(pkt, mac) and ICMPv6EchoReply in pkt and pkt[ICMPv6EchoReply].id == identifier
 
 
 def describe(pkt: Packet) -> str:

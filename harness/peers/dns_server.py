@@ -12,6 +12,7 @@ from scapy.layers.l2 import Ether
 
 from harness.drivers.link import Frame
 from harness.ipv6.addresses import ip
+from harness.ipv6.frames import sent_by
 from harness.peers.base import Peer
 from harness.tester import TesterNode
 
@@ -23,7 +24,7 @@ QTYPE_AAAA = 28
 
 def is_dns_query(pkt, mac: str, server: IPAddress | None = None, name: str | None = None) -> bool:
     """A DNS query from the DUT (to `server`, for `name`, when given)."""
-    if Ether not in pkt or pkt[Ether].src.lower() != mac.lower() or UDP not in pkt or DNS not in pkt:
+    if not sent_by(pkt, mac) or UDP not in pkt or DNS not in pkt:
         return False
     if pkt[UDP].dport != DNS_PORT or pkt[DNS].qr != 0 or IPv6 not in pkt:
         return False

@@ -90,7 +90,7 @@ def test_results_carry_labels_environment_and_evidence_slices(make_lab_config, t
 
 
 def test_a_dut_that_never_boots_is_broken_not_failed(make_lab_config, tmp_path):
-    config = make_lab_config("never-boots", **{"refdut.profile=conformant": "refdut.profile=no-such-profile"})
+    config = make_lab_config("never-boots", profile="no-such-profile")
     result, campaign = run_campaign(config, tmp_path / "reports", "-k", SUBSET)
     results = statuses(campaign)
     assert len(results) == 5

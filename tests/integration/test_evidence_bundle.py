@@ -164,7 +164,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_verdicts(tmp_path, make_lab
 
 
 def test_resume_refuses_a_different_lab_config(bundle, make_lab_config, tmp_path):
-    other = make_lab_config("other", **{"name: ci-qemu": "name: somewhere-else"})
+    other = make_lab_config("other", lab_name="somewhere-else")
     result = campaign("--lab-config", str(other), "--reports", str(tmp_path), "--resume", str(bundle))
     assert result.returncode == 2 and "different lab config" in result.stderr
 

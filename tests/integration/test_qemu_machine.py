@@ -13,7 +13,7 @@ from harness.config import load_lab_config
 from harness.drivers.console import run_command
 from harness.drivers.link import FrameRecorder
 from harness.drivers.qemu import QemuMachine
-from harness.errors import BootError, HarnessError
+from harness.errors import BootError, ConfigError, HarnessError
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, LINK_UP_ALLOWANCE_S
 
 PROCESS_EXIT_WAIT_S = 15.0
@@ -94,7 +94,7 @@ def test_stop_leaves_no_qemu_process(machine):
 
 
 def test_unknown_fault_profile_is_a_boot_error_with_the_console_tail(tmp_path, make_lab_config):
-    config = load_lab_config(make_lab_config("bad-profile", **{"refdut.profile=conformant": "refdut.profile=nonsense"}))
+    config = load_lab_config(make_lab_config("bad-profile", profile="nonsense"))
     qemu = QemuMachine(config.dut, tmp_path / "run", FrameRecorder(tmp_path / "l.pcap"))
     try:
         with pytest.raises(BootError) as caught:
@@ -105,8 +105,15 @@ def test_unknown_fault_profile_is_a_boot_error_with_the_console_tail(tmp_path, m
 
 
 def test_missing_kernel_is_a_lab_error_naming_it(tmp_path, make_lab_config):
-    config = load_lab_config(make_lab_config("no-kernel", **{"vmlinuz": "vmlinuz-missing"}))
-    qemu = QemuMachine(config.dut, tmp_path / "run", FrameRecorder(tmp_path / "l.pcap"))
+    """Caught by the config check at load; a kernel gone after that is still a
+    lab error naming it when QEMU starts."""
+    path = make_lab_config("no-kernel")
+    path.write_text(path.read_text().replace("/vmlinuz\n", "/vmlinuz-missing\n"))
+    with pytest.raises(ConfigError, match=r"dut\.kernel: .*no such file: .*vmlinuz-missing"):
+        load_lab_config(path)
+    config = load_lab_config(make_lab_config("kernel-gone"))
+    dut = config.dut.model_copy(update={"kernel": config.dut.kernel.with_name("vmlinuz-missing")})
+    qemu = QemuMachine(dut, tmp_path / "run", FrameRecorder(tmp_path / "l.pcap"))
     try:
         with pytest.raises(HarnessError) as caught:
             qemu.start()

@@ -13,7 +13,7 @@ from scapy.layers.inet6 import ICMPv6ND_NS, IPv6
 
 from harness.drivers.link import Frame
 from harness.ipv6.addresses import eui64_link_local, in_prefix, ip, is_link_local
-from harness.ipv6.frames import any_reply_from, is_dad_probe, is_router_solicitation
+from harness.ipv6.frames import any_reply_from, ipv6_from, is_dad_probe, is_router_solicitation
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, RETRANS_TIMER_S, ROUTER_SOLICITATION_WAIT_S
 from harness.plugin import restart_link
 
@@ -142,7 +142,7 @@ def dut_link_local(dut) -> IPAddress:
         return is_dad_probe(pkt, dut.mac) and is_link_local(pkt[ICMPv6ND_NS].tgt)
 
     def sent_from_link_local(pkt) -> bool:
-        return pkt.src == dut.mac and IPv6 in pkt and is_link_local(pkt[IPv6].src)
+        return ipv6_from(pkt, dut.mac) and is_link_local(pkt[IPv6].src)
 
     probes = [f for f in dut.recorder.frames() if f.direction == "rx" and link_local_probe(f.packet)]
     probe = probes[-1] if probes else None

@@ -8,7 +8,8 @@ import pytest
 from scapy.layers.dhcp6 import DHCP6_Release, DHCP6_Reply
 from scapy.layers.inet6 import IPv6
 
-from harness.ipv6.addresses import in_prefix, ip
+from harness.findings import advise
+from harness.ipv6.addresses import ip
 from harness.ipv6.dhcpv6 import (
     client_message,
     is_information_request,
@@ -17,10 +18,10 @@ from harness.ipv6.dhcpv6 import (
     judge_solicit,
     missing_requested_options,
 )
+from harness.ipv6.frames import sent_by
 from harness.ipv6.timers import DHCPV6_LEASE_WAIT_S, DHCPV6_START_WAIT_S, LINK_UP_ALLOWANCE_S, SOL_TIMEOUT_S
 from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import DnsServer
-from harness.findings import advise
 from harness.verdict import nonconformant
 from testsuites.ipv6.conftest import echo_until_reply, fresh_prefix, require_reachable
 from testsuites.ipv6.resolver import describe, look_up_until_asked
@@ -71,7 +72,7 @@ def note_option_request(packet) -> None:
 
 def wait_for_server_reply(dut, tester, since: int, timeout: float):
     """The tester server's Reply (to a Request or an Information-request)."""
-    return dut.recorder.wait_for(lambda p: p.src == tester.mac and DHCP6_Reply in p, timeout, since=since, direction="tx")
+    return dut.recorder.wait_for(lambda p: sent_by(p, tester.mac) and DHCP6_Reply in p, timeout, since=since, direction="tx")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.1")

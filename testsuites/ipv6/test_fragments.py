@@ -12,7 +12,7 @@ from scapy.layers.inet6 import (
     fragment6,
 )
 
-from harness.ipv6.frames import any_reply_from, icmp_error
+from harness.ipv6.frames import any_reply_from, icmp_error, ipv6_from
 from harness.ipv6.timers import LINK_UP_ALLOWANCE_S, MAX_MULTICAST_SOLICIT, RETRANS_TIMER_S
 from harness.findings import measure
 from harness.verdict import nonconformant
@@ -39,7 +39,7 @@ def send_fragmented_echo(dut, tester, destination, source, payload_size, fragmen
 
 
 def reply_frames(dut, mark):
-    return [f for f in dut.recorder.frames(mark) if f.direction == "rx" and f.packet.src == dut.mac and IPv6 in f.packet]
+    return [f for f in dut.recorder.frames(mark) if f.direction == "rx" and ipv6_from(f.packet, dut.mac)]
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8200-4.5")

@@ -17,7 +17,7 @@ from scapy.layers.inet6 import (
 )
 from scapy.packet import Raw
 
-from harness.ipv6.frames import any_reply_from, describe, icmp_error
+from harness.ipv6.frames import any_reply_from, describe, icmp_error, ipv6_from
 from harness.ipv6.timers import MAX_MULTICAST_SOLICIT, RETRANS_TIMER_S
 from harness.verdict import nonconformant
 from testsuites.ipv6.conftest import echo_until_reply, require_reachable
@@ -55,7 +55,7 @@ def expect_no_answer(dut, tester, packet, window: float = ERROR_WAIT_S):
     tester.send_to_dut(packet, dut.mac)
     source = packet[IPv6].src
     return dut.recorder.wait_for(
-        lambda p: p.src == dut.mac and IPv6 in p and p[IPv6].dst == source and p[IPv6].nh in (58, 0), window, since=mark
+        lambda p: ipv6_from(p, dut.mac) and p[IPv6].dst == source and p[IPv6].nh in (58, 0), window, since=mark
     )
 
 

@@ -6,7 +6,7 @@ a valid RA that is acted on, so a DUT that ignores everything still fails."""
 import pytest
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment
 
-from harness.ipv6.frames import is_router_solicitation
+from harness.ipv6.frames import ipv6_from, is_router_solicitation
 from harness.ipv6.timers import (
     LINK_UP_ALLOWANCE_S,
     MAX_RA_DELAY_TIME_S,
@@ -103,7 +103,7 @@ def test_advertised_mtu_is_used(dut, tester, global_address):
     try:
         mark = dut.recorder.mark()
         reply = echo_until_reply(dut, tester, global_address, source=tester.fresh_source(), payload=b"\x5a" * LARGE_PAYLOAD)
-        frames = [f for f in dut.recorder.frames(mark) if f.direction == "rx" and f.packet.src == dut.mac and IPv6 in f.packet]
+        frames = [f for f in dut.recorder.frames(mark) if f.direction == "rx" and ipv6_from(f.packet, dut.mac)]
     finally:
         tester.router_advertisement(mtu=1500)
     if reply is None:
