@@ -89,7 +89,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         measurements=tuple(found.measurements),
         advisories=tuple(found.advisories),
     )
-    write_record(folder, record)
+    try:
+        write_record(folder, record)
+    except OSError as exc:
+        # The evidence disk failed (full, gone): a lab failure, shown on this
+        # test's teardown. It keeps no record, so a resumed campaign runs it
+        # again; raising here would abort the whole session instead.
+        report.outcome = "failed"
+        report.longrepr = f"EvidenceError: verdict record not written to {folder}: {exc}"
 
 
 def _verdict(phases: dict) -> tuple[str, str, NonConformance | None]:

@@ -111,3 +111,38 @@ def test_verdict_records_follow_the_product_versus_lab_rule(tmp_path):
     messages = {r.name: r.message for r in read_records(evidence / "tests").values()}
     assert messages["test_product_failure_in_fixture"].startswith("RFC 4862 5.5.3: expected an address; observed none formed")
     assert "ConnectionResetError" in messages["test_lab_failure_in_fixture"]
+
+
+DISK_FAILS_FOR_ONE = '''
+import harness.evidence.collector as collector
+
+real_write = collector.write_record
+
+def failing_write(folder, record):
+    if record.name == "test_b":
+        raise OSError(28, "No space left on device")
+    return real_write(folder, record)
+
+collector.write_record = failing_write
+
+def test_a():
+    pass
+
+def test_b():
+    pass
+
+def test_c():
+    pass
+'''
+
+
+def test_an_evidence_disk_failure_breaks_the_test_and_the_session_goes_on(tmp_path):
+    evidence = tmp_path / "evidence"
+    result = run_pytest(
+        tmp_path, DISK_FAILS_FOR_ONE, "--lab-config", str(REPO / "lab_configs" / "qemu-x86_64.yaml"), "--evidence-dir", str(evidence)
+    )
+    from harness.evidence.records import read_records
+
+    assert "INTERNALERROR" not in result.stdout + result.stderr
+    assert {r.name: r.status for r in read_records(evidence / "tests").values()} == {"test_a": "passed", "test_c": "passed"}
+    assert "1 error" in result.stdout and "No space left on device" in result.stdout, result.stdout
