@@ -66,6 +66,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         return
     status, message, nonconformance = _verdict(phases)
     found = findings.end()
+    dut: Dut | None = getattr(item, "funcargs", {}).get("dut")
+    if status == "broken" and dut is not None:
+        # The error the test saw may be a symptom (a console gone); name the DUT's own state too.
+        cause = dut.failure()
+        if cause and cause not in message:
+            message = f"{message}\nDUT state: {cause}"
     marks = list(item.iter_markers("requirement"))
     folder = context.tests_dir / _safe_name(item.nodeid)
     evidence = tuple(

@@ -30,7 +30,7 @@ IMMEDIATE_FAULTS = ("kill-qemu", "close-link")
 BROKEN_WITHIN_S = 1.0
 # What a broken record says, per fault: the cause, named.
 CAUSES = {
-    "kill-qemu": "QEMU exited unexpectedly",
+    "kill-qemu": "QEMU exited",  # seen first on the link (LinkError) or the console (DUT state)
     "close-console": "console",
     "close-link": "died",
     "peer-raises": "chaos: a peer that raises",
