@@ -74,7 +74,7 @@ def run_suites(suites: Path, root: Path, lab_config: Path, instances: int, resum
     """pytest on the suites folder, with the harness plugin and the suites'
     own catalogue; works from a checkout and from an installed harness."""
     command = [
-        sys.executable, "-m", "pytest", str(suites), "-p", "harness.plugin", "-p", "no:cacheprovider",
+        sys.executable, "-m", "pytest", str(suites), "-p", "harness.plugin", "-p", "no:cacheprovider", "-p", "no:labgrid",
         "--rootdir", str(suites.parent), "--catalogue", str(suites / CATALOGUE_NAME),
         "--lab-config", str(lab_config.resolve()), "--evidence-dir", str(root / "evidence"),
         "--alluredir", str(root / "allure-results"), "-q", *pytest_args,

@@ -115,6 +115,30 @@ class BenchDut(Strict):
     _check_ready = field_validator("ready_pattern")(_valid_regex)
 
 
+class LabgridDut(Strict):
+    """A unit on a place of a labgrid lab, shared between hosts: reserved by
+    tags (or named), acquired for the campaign, always released. The place
+    exports the unit's serial port (NetworkSerialPort, raw or RFC 2217) and
+    its network interface (NetworkInterface on this host)."""
+
+    kind: Literal["labgrid"]
+    coordinator: str = Field(description="labgrid coordinator HOST:PORT (gRPC)")
+    place: str | None = Field(default=None, description="the place's name; or give tags")
+    tags: dict[str, str] = Field(default_factory=dict, description="reserve any place with these tags")
+    mac: Mac
+    ready_pattern: str
+    boot_timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    acquire_timeout_s: float = Field(default=120.0, gt=0, le=86400, description="how long to wait for a free place")
+
+    _check_ready = field_validator("ready_pattern")(_valid_regex)
+
+    @model_validator(mode="after")
+    def _place_or_tags(self) -> "LabgridDut":
+        if (self.place is None) == (not self.tags):
+            raise ValueError("give a place name or tags to reserve one by, not both")
+        return self
+
+
 class ConsoleCommands(Strict):
     """Shell commands the DUT accepts on its console, as declared by the maker.
     A test that needs a command the DUT does not declare is skipped."""
@@ -176,7 +200,7 @@ class Lab(Strict):
 
 class LabConfig(Strict):
     lab: Lab
-    dut: Annotated[QemuDut | BenchDut, Field(discriminator="kind")]
+    dut: Annotated[QemuDut | BenchDut | LabgridDut, Field(discriminator="kind")]
     declaration: Declaration
     tester: Tester = Field(default_factory=Tester)
 

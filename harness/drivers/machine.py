@@ -81,8 +81,11 @@ class BenchMachine:
 
 
 def make_machine(config: LabConfig, workdir: Path, recorder: FrameRecorder) -> Machine:
+    from harness.drivers.labgrid import LabgridMachine
     from harness.drivers.qemu import QemuMachine
 
     if config.dut.kind == "qemu":
         return QemuMachine(config.dut, workdir, recorder)
+    if config.dut.kind == "labgrid":
+        return LabgridMachine(config.dut, workdir, recorder)
     return BenchMachine(config.dut, workdir, recorder)
