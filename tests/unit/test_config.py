@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import BenchDut, QemuDut, load_lab_config, parse_lab_config
+from harness.config import BenchDut, LabgridDut, QemuDut, load_lab_config, parse_lab_config
 from harness.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,7 +20,7 @@ GOOD = (REPO / "lab_configs" / "qemu-x86_64.yaml").read_text()
 @pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "lab_configs").glob("*.yaml")))
 def test_shipped_configs_load(name):
     config = load_lab_config(REPO / "lab_configs" / name)
-    assert isinstance(config.dut, (QemuDut, BenchDut))
+    assert isinstance(config.dut, (QemuDut, BenchDut, LabgridDut))
 
 
 def test_relative_paths_resolve_against_the_config_file():
@@ -165,3 +165,10 @@ def test_instances_whose_macs_would_meet_are_refused():
     with pytest.raises(ConfigError) as caught:
         parse_lab_config(text, "lab.yaml")
     assert f"lab.yaml:{_line_of(text, 'instances: 4')}: dut.instances: 4 instances would give" in str(caught.value)
+
+
+def test_a_labgrid_dut_names_a_place_or_tags_not_both():
+    labgrid = (REPO / "lab_configs" / "labgrid-example.yaml").read_text()
+    for text in (labgrid.replace("  tags: {board: refdut}\n", ""), labgrid.replace("  tags:", "  place: refdut-1\n  tags:")):
+        with pytest.raises(ConfigError, match="give a place name or tags"):
+            parse_lab_config(text, "lab.yaml")
