@@ -92,13 +92,16 @@ class BootGate:
         self._lock = threading.BoundedSemaphore(places)
         self._allowance_s = allowance_s
 
-    def launch(self, command: list[str], notify_dir: Path, **popen: object) -> subprocess.Popen[str]:
+    def launch(self, command: list[str], notify_dir: Path) -> subprocess.Popen[str]:
+        """Start a campaign (output kept for its exit); return once it booted or ended."""
         with self._lock, socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
             address = notify_dir / f"{threading.get_ident()}.sock"
             address.unlink(missing_ok=True)
             notify.bind(str(address))
-            env = {**popen.pop("env"), NOTIFY_SOCKET_ENV: str(address)}  # type: ignore[arg-type]
-            process = subprocess.Popen(command, env=env, preexec_fn=die_with_parent, **popen)  # type: ignore[call-overload]
+            process = subprocess.Popen(
+                command, cwd=REPO, env={**os.environ, NOTIFY_SOCKET_ENV: str(address)}, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, preexec_fn=die_with_parent,
+            )
             exited = os.pidfd_open(process.pid)  # readable once the campaign has ended
             try:
                 select.select([notify, exited], [], [], self._allowance_s)  # booted, ended, or out of time
@@ -118,8 +121,8 @@ def run_profile(plan: ProfilePlan, base: LabConfig, reports: Path, work: Path, g
         sys.executable, "-m", "harness", "campaign", "--lab-config", str(profile_config(base, plan.profile, work)),
         "--reports", str(reports / plan.profile), "--", *selection,
     ]
-    process = gate.launch(command, work, cwd=REPO, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    process.communicate()
+    process = gate.launch(command, work)
+    process.communicate()  # its output only matters when its records say something is wrong
     root = (reports / plan.profile / "latest").resolve()
     records = read_records(root / "evidence" / "tests")
     verdicts = {record.name: record.status for record in records.values()}

@@ -18,6 +18,7 @@ from typing import Iterator
 import allure
 import pytest
 
+from harness.clauses import catalogue, use_catalogue
 from harness.config import LabConfig, load_lab_config
 from harness.context import CONTEXT_KEY, CampaignContext, Dut
 from harness.drivers.hoststack import HostStack
@@ -25,7 +26,6 @@ from harness.drivers.link import FrameRecorder
 from harness.drivers.machine import Machine, make_machine
 from harness.errors import ConfigError, HarnessError
 from harness.evidence.atomic import write_text_atomically
-from harness.clauses import catalogue, use_catalogue
 from harness.evidence.catalogue import CATALOGUE_NAME, Catalogue
 from harness.evidence.environment import write_allure_environment
 from harness.evidence.records import finished_tests
