@@ -77,14 +77,14 @@ class SerialConsole:
                 # drops bytes already received if the peer hangs up before
                 # the requested size is reached, and those bytes are evidence.
                 data = self._port.read(self._port.in_waiting or 1)
-            except Exception as exc:  # a dead socket or unplugged adapter
+                if data:
+                    self._absorb(data, time.time())
+            except Exception as exc:  # a dead socket, an unplugged adapter, a transcript that cannot be written
                 with self._changed:
                     if not self._closed:
                         self._failure = exc
                     self._changed.notify_all()
                 return
-            if data:
-                self._absorb(data, time.time())
 
     def _absorb(self, data: bytes, moment: float) -> None:
         text = self._decoder.decode(data)

@@ -84,7 +84,11 @@ class FrameRecorder:
             frame = Frame(len(self._frames), time.time(), direction, data)
             self._frames.append(frame)
             sec = int(frame.time)
-            self._writer.write_packet(data, sec=sec, usec=int((frame.time - sec) * 1e6))
+            try:
+                self._writer.write_packet(data, sec=sec, usec=int((frame.time - sec) * 1e6))
+            except (OSError, ValueError) as exc:  # the evidence disk full or gone: no capture, no test
+                self.fail(LinkError(f"capture {self.pcap_path} cannot be written: {exc}"))
+                self.check()
             listeners = list(self._listeners)
             self._changed.notify_all()
         for listener in listeners:

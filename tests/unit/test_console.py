@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import pytest
 
@@ -141,3 +142,16 @@ def test_run_command_returns_output_and_exit_status(tmp_path):
     finally:
         console.close()
         device.close()
+
+
+def test_a_transcript_that_cannot_be_written_fails_the_console_at_once(loop_console):
+    """The evidence disk gone (here: the transcript closed under the reader)
+    is the console's failure: an expect raises ConsoleError now, not a timeout."""
+    loop_console._transcript.close()
+    started = time.monotonic()
+    loop_console.send_line("more output")
+    with pytest.raises(ConsoleError, match="died") as caught:
+        loop_console.expect("never", timeout=30)
+    assert not isinstance(caught.value, ConsoleTimeout)
+    assert time.monotonic() - started < 1.0
+    assert loop_console.failure is not None

@@ -185,3 +185,12 @@ def test_a_closed_link_socket_fails_a_waiting_test_at_once(udp_link):
     link._sock.close()  # the socket goes away under the receive thread
     waiter.join(timeout=5)
     assert waiter_error and time.monotonic() - started < 1.0
+
+
+def test_a_capture_that_cannot_be_written_is_a_link_error(udp_link):
+    link, _ = udp_link
+    link.recorder._writer.close()  # the pcap goes away (evidence disk full or gone)
+    with pytest.raises(LinkError, match="cannot be written"):
+        link.send(FRAME)
+    with pytest.raises(LinkError):
+        link.recorder.wait_for(lambda p: True, timeout=30)
