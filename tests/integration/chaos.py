@@ -4,6 +4,10 @@ the body, cycling through the ways a lab breaks; the third shows the DUT
 recovered. Each injection is logged as one JSON line to $HARNESS_CHAOS_LOG
 (test, fault, when injected, when the test body ended).
 
+With $HARNESS_CHAOS_FILL (a file on the evidence disk: the chaos test
+mounts a small tmpfs for the campaign) the faults include the evidence disk
+filling up: the file grows until ENOSPC, and goes when the test ends.
+
 Loaded with `-p tests.integration.chaos`; does nothing without the variable."""
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 LOG_ENV = "HARNESS_CHAOS_LOG"
+FILL_ENV = "HARNESS_CHAOS_FILL"
+FILL_CHUNK = b"\0" * (1 << 20)
 # Into the test body, so the fault lands while it waits on the DUT.
 INJECTION_DELAY_S = 0.3
 
@@ -43,7 +50,19 @@ def _peer_raises(dut) -> None:
     dut.recorder.subscribe(_raising_peer)
 
 
+def _fill_disk(dut) -> None:
+    with open(os.environ[FILL_ENV], "ab") as filler:
+        try:
+            while True:
+                filler.write(FILL_CHUNK)
+                filler.flush()
+        except OSError:
+            pass  # full: every evidence write from now on fails
+
+
 FAULTS = {"kill-qemu": _kill_qemu, "close-console": _close_console, "close-link": _close_link, "peer-raises": _peer_raises}
+if os.environ.get(FILL_ENV):
+    FAULTS["disk-full"] = _fill_disk
 _turns = itertools.count()
 _faults = itertools.cycle(FAULTS)
 
@@ -74,6 +93,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         if injected:
             with open(log, "a", encoding="utf-8") as out:
                 out.write(json.dumps({"test": item.nodeid, "fault": name, "time": injected[0], "ended": ended}) + "\n")
+        if name == "disk-full" and os.environ.get(FILL_ENV):  # the lab frees the disk
+            Path(os.environ[FILL_ENV]).unlink(missing_ok=True)
         if name == "peer-raises":  # a peer that never heard a frame must not haunt the next test
             try:
                 recorder.unsubscribe(_raising_peer)

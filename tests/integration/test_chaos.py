@@ -1,8 +1,9 @@
 """Lab faults never read as product failures. One campaign of the IPv6 suite
 against the conformant DUT, with a fault injected into two tests in three
 (tests/integration/chaos.py: QEMU killed, console socket closed, link
-socket closed, a peer that raises) and the campaign itself SIGKILLed
-half-way and resumed: no test is `failed`; a test hit by a fault is
+socket closed, a peer that raises, and - as root, on a tmpfs of its own -
+the evidence disk full) and the campaign itself SIGKILLed half-way and
+resumed: no test is `failed`; a test hit by a fault is
 `broken` naming it (or passed, if it needed nothing the fault took); every
 test without a fault passes on the revived DUT; and the bundle holds and
 verifies every evidence file."""
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from harness.evidence.records import read_records
 from harness.evidence.signing import verify_bundle
-from tests.integration.chaos import LOG_ENV
+from tests.integration.chaos import FILL_ENV, LOG_ENV
 from tests.integration.test_evidence_bundle import RECORD_WAIT_S, _wait_for_records, campaign
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,14 +35,29 @@ CAUSES = {
     "close-console": "console",
     "close-link": "died",
     "peer-raises": "chaos: a peer that raises",
+    "disk-full": "No space left on device",
 }
+# The campaign's own small disk, so the disk-full fault fills only it (root: a tmpfs mount).
+EVIDENCE_DISK = "size=256m"
 
 
 def test_injected_lab_faults_are_broken_never_failed_and_the_campaign_recovers(make_lab_config, tmp_path):
     config = make_lab_config("chaos")
     reports = tmp_path / "reports"
+    reports.mkdir()
     log = tmp_path / "chaos.jsonl"
     env = {**os.environ, LOG_ENV: str(log)}
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", EVIDENCE_DISK, "tmpfs", str(reports)], check=True)
+        env[FILL_ENV] = str(reports / "filler")
+    try:
+        _chaos_campaign(config, reports, log, env)
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["umount", "--lazy", str(reports)], check=True)
+
+
+def _chaos_campaign(config: Path, reports: Path, log: Path, env: dict[str, str]) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "harness", "campaign", "--lab-config", str(config), "--reports", str(reports), *SELECTION],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
