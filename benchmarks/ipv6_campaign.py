@@ -125,11 +125,14 @@ def main() -> int:
             boot, timers = protocol_floor(records, boot_seconds)
             verdicts = Counter(r.status for r in records)
             rows.append((instances, wall, boot + timers, boot, timers, records, verdicts))
-    for instances, wall, floor, boot, timers, records, verdicts in rows:
+    # The serial floor is the fewest instances' (one, by default): boots run
+    # side by side on a small machine take longer each, which is not the protocol's doing.
+    _, _, floor, boot, timers, _, _ = min(rows, key=lambda row: row[0])
+    print(f"serial protocol floor {floor:7.1f} s  (boot {boot:.1f} s + RFC timers {timers:.1f} s)")
+    for instances, wall, _, _, _, records, verdicts in rows:
         print(f"IPv6 campaign on {instances} instance(s): {len(records)} cases "
               f"({', '.join(f'{n} {s}' for s, n in sorted(verdicts.items()))})")
         print(f"  wall time             {wall:7.1f} s  (campaign command, report and bundle included)")
-        print(f"  serial protocol floor {floor:7.1f} s  (boot {boot:.1f} s + RFC timers {timers:.1f} s)")
         print(f"  ratio                 {wall / floor:7.2f}  (wall / serial floor)")
     print("cases per RFC: " + ", ".join(f"{rfc} {n}" for rfc, n in sorted(cases_per_rfc(rows[0][5]).items())))
     return 0
