@@ -55,7 +55,7 @@ class Dut:
     machine: Machine
     recorder: FrameRecorder
     generation: int = 1
-    lost: str | None = None  # why the DUT could not be brought back, until it is
+    lost: str | None = None  # why the DUT must be brought back (before the next test), until it is
     _revived_listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def failure(self) -> str | None:

@@ -24,7 +24,7 @@ from harness.context import CONTEXT_KEY, CampaignContext, Dut
 from harness.drivers.hoststack import HostStack
 from harness.drivers.link import FrameRecorder
 from harness.drivers.machine import Machine, make_machine
-from harness.errors import ConfigError, HarnessError
+from harness.errors import CommandFailed, ConfigError, HarnessError
 from harness.evidence.atomic import write_text_atomically
 from harness.evidence.catalogue import CATALOGUE_NAME, Catalogue
 from harness.evidence.environment import write_allure_environment
@@ -229,7 +229,13 @@ def restart_link(dut: Dut) -> int:
     if command:
         from harness.drivers.console import run_command
 
-        run_command(dut.console, command, LINK_RESTART_TIMEOUT_S)
+        try:
+            run_command(dut.console, command, LINK_RESTART_TIMEOUT_S)
+        except CommandFailed as exc:
+            # Half done (down, never up?): the DUT's state is unknown, so the
+            # tests after this broken one get a fresh boot, not a dead link.
+            dut.lost = f"the declared link_restart exited {exc.status}; DUT state unknown"
+            raise
     else:
         dut.machine.reset()
     return mark

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from scapy.utils import rdpcap
 
+from harness.config import load_lab_config, write_lab_config
+
 REPO = Path(__file__).resolve().parents[2]
 
 EXIT_ALL_PASSED, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
@@ -97,3 +99,28 @@ def test_a_dut_that_never_boots_is_broken_not_failed(make_lab_config, tmp_path):
     assert {r["status"] for r in results.values()} == {"broken"}
     assert all("FATAL unknown fault profile" in r["statusDetails"]["message"] for r in results.values())
     assert result.returncode == EXIT_BROKEN
+
+
+HALF_DONE_RESTART = (
+    "if [ -e /tmp/restarted-once ]; then ip link set eth0 down; ip link set eth0 up; "
+    "else touch /tmp/restarted-once; ip link set eth0 down; false; fi"
+)
+
+
+def test_a_declared_command_that_fails_half_done_breaks_its_test_and_the_dut_is_rebooted(make_lab_config, tmp_path):
+    """link_restart takes the link down and fails: that test is broken, and
+    the next one (which does not restart the link) runs on a fresh boot
+    instead of failing on a dead link."""
+    base = load_lab_config(make_lab_config("half-done"))
+    commands = base.declaration.commands.model_copy(update={"link_restart": HALF_DONE_RESTART})
+    config = write_lab_config(
+        base.model_copy(update={"declaration": base.declaration.model_copy(update={"commands": commands})}), tmp_path / "lab.yaml"
+    )
+    result, campaign = run_campaign(
+        config, tmp_path / "reports", "-k", "test_dad_probe_for_link_local_address or test_echo_reply_on_link_local_address"
+    )
+    results = statuses(campaign)
+    assert results["test_dad_probe_for_link_local_address"]["status"] == "broken", result.stdout[-3000:]
+    assert "CommandFailed" in results["test_dad_probe_for_link_local_address"]["statusDetails"]["message"]
+    assert results["test_echo_reply_on_link_local_address"]["status"] == "passed", results["test_echo_reply_on_link_local_address"]
+    assert (campaign / "evidence" / "run-2").is_dir(), "the DUT was booted again"
