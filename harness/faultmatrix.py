@@ -135,7 +135,8 @@ def run_matrix(
     reports: Path, plan_name: str = "ci", parallel: int = 6, profiles: list[str] | None = None, with_slow: bool = False
 ) -> list[ProfileRun]:
     expectations = load_expectations()
-    plans = [p for p in PLANS[plan_name](expectations, suite_cases(SUITES)) if not profiles or p.profile in profiles]
+    cases = suite_cases(SUITES)
+    plans = [p for p in PLANS[plan_name](expectations, cases) if not profiles or p.profile in profiles]
     base = load_lab_config(BASE_CONFIG)
     gate = BootGate(CAMPAIGN_START_ALLOWANCE_S + base.dut.boot_timeout_s)
     reports.mkdir(parents=True, exist_ok=True)
@@ -144,7 +145,7 @@ def run_matrix(
     with tempfile.TemporaryDirectory(prefix="fault-matrix-") as work, ThreadPoolExecutor(parallel) as pool:
         futures = [pool.submit(run_profile, p, base, reports, Path(work), gate, with_slow) for p in plans]
         runs = sorted((future.result() for future in futures), key=lambda run: run.profile)
-    write_matrix(reports, plan_name, runs, uncovered(expectations, suite_cases(SUITES)))
+    write_matrix(reports, plan_name, runs, uncovered(expectations, cases))
     return runs
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from harness.evidence.records import read_records
 from harness.evidence.signing import verify_bundle
 from tests.integration.chaos import FILL_ENV, LOG_ENV
-from tests.integration.test_evidence_bundle import RECORD_WAIT_S, _wait_for_records, campaign
+from tests.integration.test_evidence_bundle import _campaign_root, _wait_for_records, campaign
 
 REPO = Path(__file__).resolve().parents[2]
 SELECTION = ["--", "-p", "tests.integration.chaos", "-m", "not slow"]
@@ -97,11 +97,3 @@ def _chaos_campaign(config: Path, reports: Path, log: Path, env: dict[str, str])
             assert (root / evidence).is_file() and evidence in manifest, evidence
     assert len(list((root / "evidence").glob("run-*"))) > MIN_FAULTS / 2, "each revival boots into a run folder of its own"
 
-
-def _campaign_root(reports: Path, process: subprocess.Popen) -> Path:
-    import time
-
-    deadline = time.monotonic() + RECORD_WAIT_S
-    while not list(reports.glob("*/evidence")) and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.2)  # polling the file system: the campaign folder appears at its start
-    return next(reports.glob("*/evidence")).parent

@@ -129,6 +129,14 @@ def _wait_for_records(tests_dir: Path, count: int, process: subprocess.Popen) ->
     raise AssertionError(f"fewer than {count} records in {tests_dir} before the deadline or exit")
 
 
+def _campaign_root(reports: Path, process: subprocess.Popen) -> Path:
+    """The folder a campaign started under `reports`, once it exists."""
+    deadline = time.monotonic() + RECORD_WAIT_S
+    while not list(reports.glob("*/evidence")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)  # polling the file system: the campaign folder appears at its start
+    return next(reports.glob("*/evidence")).parent
+
+
 def test_sigkill_then_resume_gives_the_uninterrupted_verdicts(tmp_path, make_lab_config):
     config = make_lab_config("killed")
     reports = tmp_path / "reports"
@@ -137,10 +145,7 @@ def test_sigkill_then_resume_gives_the_uninterrupted_verdicts(tmp_path, make_lab
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + RECORD_WAIT_S
-        while not list(reports.glob("*/evidence")) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        root = next(reports.glob("*/evidence")).parent
+        root = _campaign_root(reports, process)
         _wait_for_records(root / "evidence" / "tests", 2, process)
         os.killpg(process.pid, signal.SIGKILL)
     finally:
