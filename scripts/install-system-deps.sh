@@ -17,6 +17,7 @@ declare -A NEEDED=(
     [ip]=iproute2          # the host network stack (harness/drivers/hoststack.py)
     [unshare]=util-linux
     [nsenter]=util-linux
+    [tshark]=tshark        # the independent NAS decoder the cellular traces are cross-checked with
 )
 
 missing=()

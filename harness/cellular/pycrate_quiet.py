@@ -1,0 +1,12 @@
+"""pycrate warns at import when CryptoMobile is missing; the harness does NAS
+security itself (nas_security.py), so that warning is noise in every log."""
+
+from __future__ import annotations
+
+import logging
+
+for _name in ("pycrate_mobile.TS24301_EMM", "pycrate_mobile.TS24501_FGMM"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+from pycrate_mobile import NAS as pycrate_nas  # noqa: E402,F401
+from pycrate_mobile import TS24008_IE, TS24301_EMM, TS24301_ESM, TS24301_IE  # noqa: E402,F401
