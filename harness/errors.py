@@ -62,3 +62,28 @@ class MachineError(HarnessError):
 
 class BootError(MachineError):
     """The DUT did not reach its ready state."""
+
+
+class ModemError(HarnessError):
+    """The AT channel to the modem could not be opened, died, or carried
+    something that is not TS 27.007 (garbage, a cut line)."""
+
+
+class ModemTimeout(ModemError):
+    """No final result code for an AT command, or no URC, in time."""
+
+
+class ModemCommandError(ModemError):
+    """An AT command ended in ERROR or +CME ERROR. Suites that judge the
+    module by its answer catch this and turn it into a non-conformance."""
+
+    def __init__(self, command: str, final: str, lines: list[str]):
+        self.command = command
+        self.final = final
+        self.lines = lines
+        super().__init__(f"{command} -> {final}" + (f" (after {lines})" if lines else ""))
+
+
+class InstrumentError(HarnessError):
+    """A lab instrument (callbox) did not answer, reported an error in its
+    queue, or returned what its driver cannot read."""

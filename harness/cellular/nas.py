@@ -76,6 +76,7 @@ class NasMessage:
     selected_eia: int | None = None
     replayed_capability: bytes | None = None
     imeisv_requested: bool | None = None
+    requested_identity: int | None = None  # Identity Request's identity type
     esm: "NasMessage | None" = None
     # ESM
     ebi: int | None = None
@@ -233,7 +234,7 @@ def record(message, raw: bytes, uplink: bool) -> NasMessage:
             emm_cause=integer(message, "EMMCause"), t3346=timer(message, "T3346", GprsTimer2),
             t3402=timer(message, "T3402", GprsTimer2), rand=octets(message, "RAND"),
             autn=octets(message, "AUTN"), res=octets(message, "RES"),
-            replayed_capability=octets(message, "UESecCap"),
+            replayed_capability=octets(message, "UESecCap"), requested_identity=integer(message, "IDType"),
             switch_off=None if detach is None or not uplink else bool(detach[-1]["SwitchOff"].get_val()),
         )
         if algorithms:

@@ -244,3 +244,9 @@ def attach_reject(emm_cause: int, *, esm_container: bytes | None = None, t3346: 
 
 def detach_accept() -> bytes:
     return encoded(TS24301_EMM.EMMDetachAccept(), {})
+
+
+def detach_request_downlink(*, reattach: bool, cause: int | None = None) -> bytes:
+    """TS 24.301 9.9.3.7: type 1 re-attach required, 2 re-attach not required."""
+    return encoded(TS24301_EMM.EMMDetachRequestMT(), {"EPSDetachType": {"V": 1 if reattach else 2}},
+                   {"EMMCause": {"V": cause} if cause is not None else None})

@@ -34,13 +34,13 @@ class TranscriptLine:
     text: str
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Escape control characters (garbage, ANSI sequences) so the transcript
     stays one readable line per console line."""
     return "".join(ch if ch.isprintable() or ch == "\t" else f"\\x{ord(ch):02x}" for ch in text)
 
 
-def _stamp(moment: float) -> str:
+def stamp(moment: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{int(moment % 1 * 1000):03d}Z"
 
 
@@ -93,9 +93,9 @@ class SerialConsole:
             self._partial += text
             *complete, self._partial = self._partial.split("\n")
             for raw in complete:
-                line = TranscriptLine(moment, _printable(raw.rstrip("\r")))
+                line = TranscriptLine(moment, printable(raw.rstrip("\r")))
                 self._lines.append(line)
-                self._transcript.write(f"{_stamp(moment)} {line.text}\n")
+                self._transcript.write(f"{stamp(moment)} {line.text}\n")
             self._transcript.flush()
             self._changed.notify_all()
 
@@ -146,11 +146,11 @@ class SerialConsole:
         with self._changed:
             lines = [line for line in self._lines if start <= line.time <= end]
             if self._partial and start <= time.time():
-                pending = _printable(self._partial)
+                pending = printable(self._partial)
             else:
                 pending = ""
-        body = "".join(f"{_stamp(line.time)} {line.text}\n" for line in lines)
-        return body + (f"{_stamp(end)} {pending}\n" if pending else "")
+        body = "".join(f"{stamp(line.time)} {line.text}\n" for line in lines)
+        return body + (f"{stamp(end)} {pending}\n" if pending else "")
 
     def tail(self, chars: int = TAIL_CHARS) -> str:
         return _printable_block(self._text[-chars:])
@@ -174,7 +174,7 @@ def opened(console: SerialConsole | None) -> SerialConsole:
 
 
 def _printable_block(text: str) -> str:
-    return "\n".join(_printable(line.rstrip("\r")) for line in text.split("\n"))
+    return "\n".join(printable(line.rstrip("\r")) for line in text.split("\n"))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,250 @@
+"""The AT channel to a cellular module (TS 27.007 / V.250) over any pyserial
+URL. A reader thread splits the port into lines, stamps them on the wall
+clock, writes both directions to the AT transcript, and sorts each line: the
+echo of the pending command, its information lines, its final result code,
+or an unsolicited result code (URC) - which goes to the URC list even when
+it arrives in the middle of a response. Every wait is bounded."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+import serial
+
+from harness.drivers.at_dialects import GENERIC, ATDialect
+from harness.drivers.console import printable, stamp
+from harness.errors import ModemCommandError, ModemError, ModemTimeout
+
+READ_POLL_S = 0.1
+COMMAND_TIMEOUT_S = 5.0  # a module answers a local command at once; network ones pass their own
+FINAL_OK = re.compile(r"^(OK|CONNECT( .*)?)$")
+FINAL_ERROR = re.compile(r"^(ERROR|NO CARRIER|BUSY|NO ANSWER|NO DIALTONE|\+CME ERROR: ?.*|\+CMS ERROR: ?.*)$")
+
+
+class Modem(Protocol):
+    def command(self, text: str, timeout: float = COMMAND_TIMEOUT_S) -> "ATResponse": ...
+    def wait_urc(self, match: Callable[[str], bool], timeout: float, since: int = 0) -> "ATLine": ...
+    def urc_mark(self) -> int: ...
+    def transcript_between(self, start: float, end: float) -> str: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ATLine:
+    time: float
+    direction: str  # ">" to the module, "<" from it
+    text: str
+
+
+@dataclass(frozen=True)
+class ATResponse:
+    command: str
+    lines: list[str]  # information lines, echo and URCs removed
+    final: str
+    sent: float
+    finished: float
+
+    def with_prefix(self, prefix: str) -> list[str]:
+        return [line for line in self.lines if line.startswith(prefix)]
+
+
+@dataclass
+class _Pending:
+    command: str
+    prefix: str | None
+    lines: list[str]
+    final: str | None = None
+    error: ModemError | None = None
+
+
+def response_prefix(command: str) -> str | None:
+    """'AT+CGSN' -> '+CGSN', 'AT+CEREG?' -> '+CEREG'; None for basic commands."""
+    found = re.match(r"^AT([+*$%^&][A-Z0-9]+)", command.upper())
+    return found.group(1) if found else None
+
+
+class ATChannel:
+    def __init__(self, url: str, transcript_path: Path, *, baudrate: int = 115200, dialect: ATDialect = GENERIC):
+        self.url = url
+        self.dialect = dialect
+        try:
+            self._port = serial.serial_for_url(url, baudrate=baudrate, timeout=READ_POLL_S)
+        except (serial.SerialException, OSError, ValueError) as exc:
+            raise ModemError(f"AT port: cannot open {url}: {exc}") from exc
+        self._buffer = b""
+        self._lines: list[ATLine] = []
+        self._urcs: list[ATLine] = []
+        self._pending: _Pending | None = None
+        self._failure: Exception | None = None
+        self._closed = False
+        self._changed = threading.Condition()
+        self._command_lock = threading.Lock()
+        transcript_path.parent.mkdir(parents=True, exist_ok=True)
+        self.transcript_path = transcript_path
+        self._transcript = transcript_path.open("a", encoding="utf-8")
+        self._reader = threading.Thread(target=self._read_loop, name=f"AT {url}", daemon=True)
+        self._reader.start()
+
+    # -- reading ---------------------------------------------------------
+    def _read_loop(self) -> None:
+        while not self._closed:
+            try:
+                data = self._port.read(self._port.in_waiting or 1)
+                if data:
+                    self._absorb(data, time.time())
+            except Exception as exc:  # a dead socket, an unplugged adapter, a transcript that cannot be written
+                with self._changed:
+                    if not self._closed:
+                        self._failure = exc
+                    self._changed.notify_all()
+                return
+
+    def _record(self, direction: str, text: str, moment: float) -> ATLine:
+        line = ATLine(moment, direction, printable(text))
+        self._lines.append(line)
+        self._transcript.write(f"{stamp(moment)} {direction} {line.text}\n")
+        return line
+
+    def _absorb(self, data: bytes, moment: float) -> None:
+        with self._changed:
+            self._buffer += data
+            *complete, self._buffer = re.split(rb"\r\n|\r|\n", self._buffer)
+            for raw in complete:
+                if raw:
+                    self._sort(raw, moment)
+            self._transcript.flush()
+            self._changed.notify_all()
+
+    def _sort(self, raw: bytes, moment: float) -> None:
+        try:
+            text = raw.decode("ascii")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        line = self._record("<", text, moment)
+        pending = self._pending
+        if not text.isprintable():
+            error = ModemError(f"AT port {self.url}: garbage on the line: {line.text!r}")
+            if pending is not None and pending.error is None:
+                pending.error = error
+            return
+        if pending is None or pending.final is not None:
+            self._urcs.append(line)
+        elif text.strip() == pending.command:
+            return  # the echo (ATE1)
+        elif FINAL_OK.match(text) or FINAL_ERROR.match(text):
+            pending.final = text
+        elif self._unsolicited(text, pending):
+            self._urcs.append(line)
+        else:
+            pending.lines.append(text)
+
+    def _unsolicited(self, text: str, pending: _Pending) -> bool:
+        if pending.prefix and text.startswith(pending.prefix + ":"):
+            # +CEREG's read response and its URC share the prefix: the read form starts with <n>.
+            if pending.prefix == "+CEREG" and pending.command.upper().endswith("?"):
+                fields = text.split(":", 1)[1].split(",")
+                return len(fields) < 2 or not fields[1].strip().isdigit()
+            return False
+        if text.startswith("+CEREG:"):
+            return True
+        return text.startswith(self.dialect.urc_prefixes)
+
+    @property
+    def failure(self) -> str | None:
+        with self._changed:
+            return None if self._failure is None else f"AT port {self.url} died: {self._failure}"
+
+    def _check(self) -> None:
+        if self._failure is not None:
+            raise ModemError(f"AT port {self.url} died: {self._failure}; last lines:\n{self.tail()}")
+
+    # -- commands --------------------------------------------------------
+    def command(self, text: str, timeout: float = COMMAND_TIMEOUT_S) -> ATResponse:
+        """Send one command and wait for its final result code. ERROR and
+        +CME ERROR raise ModemCommandError; no final result in time raises
+        ModemTimeout with the partial line, if any."""
+        with self._command_lock:
+            with self._changed:
+                self._check()
+                pending = self._pending = _Pending(text, response_prefix(text), [])
+                sent = time.time()
+                self._record(">", text, sent)
+                self._transcript.flush()
+            try:
+                self._port.write(text.encode("ascii") + b"\r")
+            except (serial.SerialException, OSError) as exc:
+                raise ModemError(f"AT port {self.url}: write failed: {exc}") from exc
+            deadline = time.monotonic() + timeout
+            with self._changed:
+                try:
+                    while pending.final is None:
+                        if pending.error is not None:
+                            raise pending.error
+                        self._check()
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0 or self._closed:
+                            partial = printable(self._buffer.decode("latin-1"))
+                            cut = f"; a cut line was pending: {partial!r}" if partial else ""
+                            raise ModemTimeout(f"{text}: no final result code within {timeout:.1f} s{cut}")
+                        self._changed.wait(remaining)
+                    if pending.error is not None:
+                        raise pending.error
+                finally:
+                    self._pending = None
+            response = ATResponse(text, pending.lines, pending.final, sent, time.time())
+        if FINAL_ERROR.match(response.final):
+            raise ModemCommandError(text, response.final, response.lines)
+        return response
+
+    def setup(self) -> None:
+        """Bring the port to the dialect's known state (echo off, numeric errors)."""
+        for text in self.dialect.setup:
+            self.command(text)
+
+    # -- URCs ------------------------------------------------------------
+    def urc_mark(self) -> int:
+        with self._changed:
+            return len(self._urcs)
+
+    def urcs(self, since: int = 0) -> list[ATLine]:
+        with self._changed:
+            return self._urcs[since:]
+
+    def wait_urc(self, match: Callable[[str], bool], timeout: float, since: int = 0) -> ATLine:
+        """The first URC at or after index `since` whose text matches."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self._urcs[since:]:
+                    if match(line.text):
+                        return line
+                since = len(self._urcs)
+                self._check()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    raise ModemTimeout(f"no matching URC within {timeout:.1f} s")
+                self._changed.wait(remaining)
+
+    # -- evidence ----------------------------------------------------------
+    def transcript_between(self, start: float, end: float) -> str:
+        with self._changed:
+            lines = [line for line in self._lines if start <= line.time <= end]
+        return "".join(f"{stamp(line.time)} {line.direction} {line.text}\n" for line in lines)
+
+    def tail(self, lines: int = 20) -> str:
+        return "\n".join(f"{line.direction} {line.text}" for line in self._lines[-lines:])
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._reader.join(timeout=2 * READ_POLL_S + 1)
+        try:
+            self._port.close()
+        finally:
+            self._transcript.close()
