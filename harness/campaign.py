@@ -7,7 +7,6 @@ A campaign killed at any point keeps every finished test's evidence;
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import harness
 from harness.config import LabConfig, load_lab_config
+from harness.config.loader import redacted
 from harness.errors import ConfigError, HarnessError
 from harness.evidence.catalogue import CATALOGUE_NAME, load_catalogue
 from harness.evidence.environment import campaign_environment, image_manifest
@@ -40,15 +40,12 @@ def campaign_id(lab_name: str) -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{lab_name}"
 
 
-def _sha256_text(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def prepare_new(config: LabConfig, lab_config: Path, reports: Path) -> Path:
     root = (reports / campaign_id(config.lab.name)).resolve()
     evidence = root / "evidence"
     evidence.mkdir(parents=True)
-    shutil.copyfile(lab_config, evidence / "lab-config.yaml")
+    # Inline USIM secrets never reach the evidence.
+    (evidence / "lab-config.yaml").write_text(redacted(lab_config.read_text(encoding="utf-8")), encoding="utf-8")
     image = image_manifest(config)
     if image:
         (evidence / "image.json").write_text(json.dumps(image, indent=2) + "\n")
@@ -61,7 +58,7 @@ def prepare_resume(root: Path, lab_config: Path) -> Path:
     snapshot = root / "evidence" / "lab-config.yaml"
     if not snapshot.exists():
         raise HarnessError(f"{root} is not a campaign folder (no evidence/lab-config.yaml)")
-    if _sha256_text(snapshot) != _sha256_text(lab_config):
+    if snapshot.read_text(encoding="utf-8") != redacted(lab_config.read_text(encoding="utf-8")):
         raise HarnessError(f"cannot resume {root.name} with a different lab config than it started with")
     # What the last run left half-done is rebuilt from scratch.
     for derived in ("html", "summary.html", "traceability.html", "traceability.json", "manifest.json", "manifest.sig"):

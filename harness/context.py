@@ -26,6 +26,8 @@ class CampaignContext:
         return self.evidence_dir / "tests"
 
     worker: str | None = None  # the pytest-xdist worker (one per DUT instance), if any
+    # Extra emulator arguments the lab adds to the DUT (the cellular lab's module and PDN wiring).
+    machine_args: list[str] = field(default_factory=list)
 
     def new_run_dir(self) -> Path:
         """Session-wide evidence (full capture, console, QEMU logs) of one
@@ -43,6 +45,8 @@ class CampaignContext:
 
 
 CONTEXT_KEY = pytest.StashKey[CampaignContext]()
+# The session's cellular lab (harness.cellular_lab.CellularLab), while open.
+CELLULAR_KEY = pytest.StashKey[object]()
 
 
 @dataclass

@@ -20,7 +20,8 @@ import pytest
 
 from harness.clauses import catalogue, use_catalogue
 from harness.config import LabConfig, load_lab_config
-from harness.context import CONTEXT_KEY, CampaignContext, Dut
+from harness.cellular_lab import CellularLab, open_cellular_lab
+from harness.context import CELLULAR_KEY, CONTEXT_KEY, CampaignContext, Dut
 from harness.drivers.hoststack import HostStack
 from harness.drivers.link import FrameRecorder
 from harness.drivers.machine import Machine, make_machine
@@ -129,6 +130,24 @@ def _allure_results_dir(config: pytest.Config) -> Path | None:
 
 # -- fixtures ------------------------------------------------------------------
 @pytest.fixture(scope="session")
+def cellular(request: pytest.FixtureRequest) -> Iterator[CellularLab]:
+    """The module's AT channel, the callbox and the NAS trace (with the
+    emulators in CI); skips when the lab has no cellular side."""
+    context = _context(request)
+    if context.config.cellular is None:
+        pytest.skip("the lab config has no cellular section")
+    suffix = f"-{context.worker}" if context.worker else ""
+    lab = open_cellular_lab(context.config, context.evidence_dir / f"cellular{suffix}")
+    context.machine_args = lab.qemu_args
+    request.config.stash[CELLULAR_KEY] = lab
+    try:
+        yield lab
+    finally:
+        del request.config.stash[CELLULAR_KEY]
+        lab.close()
+
+
+@pytest.fixture(scope="session")
 def lab_config(request: pytest.FixtureRequest) -> LabConfig:
     return _context(request).config
 
@@ -138,7 +157,7 @@ def _boot(context: CampaignContext) -> tuple[Machine, FrameRecorder]:
     boot failure is a lab failure: it raises a HarnessError."""
     run_dir = context.new_run_dir()
     recorder = FrameRecorder(run_dir / "link.pcap")
-    machine = make_machine(context.config, run_dir, recorder)
+    machine = make_machine(context.config, run_dir, recorder, context.machine_args)
     try:
         machine.start()
         session = {"boot_seconds": machine.boot_seconds, "started": time.time()}
@@ -163,6 +182,9 @@ def dut(request: pytest.FixtureRequest) -> Iterator[Dut]:
     """Boots the DUT once per session; every test using it is `broken` if
     that fails. Revived between tests when a resource dies (_dut_alive)."""
     context = _context(request)
+    cellular = context.config.cellular
+    if cellular is not None and cellular.emulated:
+        request.getfixturevalue("cellular")  # the module must listen before QEMU connects to it
     dut = Dut(context.config, *_boot(context))
     try:
         yield dut

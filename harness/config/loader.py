@@ -3,6 +3,8 @@ ConfigError that names the file, the line and the dotted key."""
 
 from __future__ import annotations
 
+import re
+
 import json
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,15 @@ def load_lab_config(path: str | Path) -> LabConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), [(None, "", f"cannot read: {exc}")]) from None
     return parse_lab_config(text, str(path), base_dir=path.resolve().parent)
+
+
+# A USIM's K and OPc given inline: the evidence copy of the config shows neither.
+_INLINE_SECRET = re.compile(r"^(\s*(?:k|opc):\s*)([\"']?)[0-9a-fA-F]{32}\2\s*$", re.MULTILINE)
+
+
+def redacted(text: str) -> str:
+    """The lab config as evidence keeps it: inline secrets replaced."""
+    return _INLINE_SECRET.sub(r"\1<redacted>", text)
 
 
 def write_lab_config(config: LabConfig, path: Path) -> Path:

@@ -80,12 +80,12 @@ class BenchMachine:
                     pass
 
 
-def make_machine(config: LabConfig, workdir: Path, recorder: FrameRecorder) -> Machine:
+def make_machine(config: LabConfig, workdir: Path, recorder: FrameRecorder, extra_args: list[str] = ()) -> Machine:
     from harness.drivers.labgrid import LabgridMachine
     from harness.drivers.qemu import QemuMachine
 
     if config.dut.kind == "qemu":
-        return QemuMachine(config.dut, workdir, recorder)
+        return QemuMachine(config.dut, workdir, recorder, list(extra_args))
     if config.dut.kind == "labgrid":
         return LabgridMachine(config.dut, workdir, recorder)
     return BenchMachine(config.dut, workdir, recorder)

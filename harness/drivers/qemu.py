@@ -45,8 +45,9 @@ def _tail(path: Path, chars: int = 2000) -> str:
 
 
 class QemuMachine:
-    def __init__(self, dut: QemuDut, workdir: Path, recorder: FrameRecorder):
+    def __init__(self, dut: QemuDut, workdir: Path, recorder: FrameRecorder, extra_args: list[str] | None = None):
         self.dut = dut
+        self.extra_args = extra_args or []  # devices the lab adds (the cellular module's port, the PDN NIC)
         self.workdir = workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.stderr_log = workdir / "qemu-stderr.log"
@@ -83,6 +84,7 @@ class QemuMachine:
             # romfile= skips the iPXE option ROM: the DUT boots its kernel directly.
             "-device", f"{dut.nic.model},netdev={NETDEV_ID},mac={dut.nic.mac},romfile=",
             "-object", f"filter-dump,id=cap0,netdev={NETDEV_ID},file={self.capture_path}",
+            *self.extra_args,
             *dut.extra_args,
         ]
         return cmd

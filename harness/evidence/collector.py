@@ -13,7 +13,7 @@ import pytest
 from allure_pytest.utils import allure_full_name
 
 from harness import findings
-from harness.context import CONTEXT_KEY, Dut
+from harness.context import CELLULAR_KEY, CONTEXT_KEY, Dut
 from harness.drivers.link import write_pcap
 from harness.evidence.atomic import write_atomically, write_text_atomically
 from harness.evidence.records import RECORD_NAME, VerdictRecord, write_record
@@ -36,11 +36,16 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """Attach the test's own slice of the capture and console transcript to
     its result, whatever its outcome."""
     yield
-    dut: Dut | None = getattr(item, "funcargs", {}).get("dut")
-    if dut is None or CONTEXT_KEY not in item.config.stash:
+    if CONTEXT_KEY not in item.config.stash:
         return
     started, ended = item.stash[_SLICE_START], time.time()
     folder = item.config.stash[CONTEXT_KEY].tests_dir / _safe_name(item.nodeid)
+    cellular = item.config.stash.get(CELLULAR_KEY, None)
+    if cellular is not None and "cellular" in item.fixturenames:
+        _attach_cellular_slices(cellular, folder, started, ended)
+    dut: Dut | None = getattr(item, "funcargs", {}).get("dut")
+    if dut is None:
+        return
     frames = dut.recorder.frames_between(started, ended)
     pcap = write_atomically(folder / "capture.pcap", lambda temporary: write_pcap(temporary, frames))
     allure.attach.file(str(pcap), name="capture.pcap", attachment_type=allure.attachment_type.PCAP)
@@ -48,6 +53,19 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         transcript = dut.console.transcript_between(started, ended)
         write_text_atomically(folder / "console.log", transcript)
         allure.attach(transcript, name="console.log", attachment_type=allure.attachment_type.TEXT)
+
+
+def _attach_cellular_slices(cellular, folder, started: float, ended: float) -> None:
+    """The AT transcript, the SCPI log and the NAS trace of this test."""
+    at_log = cellular.modem.transcript_between(started, ended)
+    write_text_atomically(folder / "at-transcript.log", at_log)
+    allure.attach(at_log, name="at-transcript.log", attachment_type=allure.attachment_type.TEXT)
+    scpi = cellular.callbox.log_between(started, ended)
+    write_text_atomically(folder / "scpi.log", scpi)
+    allure.attach(scpi, name="scpi.log", attachment_type=allure.attachment_type.TEXT)
+    trace = write_atomically(folder / "nas-trace.pcap",
+                             lambda temporary: cellular.trace.write_slice(temporary, started, ended))
+    allure.attach.file(str(trace), name="nas-trace.pcap", attachment_type=allure.attachment_type.PCAP)
 
 
 _PHASES = pytest.StashKey[dict]()

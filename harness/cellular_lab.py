@@ -1,0 +1,93 @@
+"""The cellular side of a lab, opened once per session: the module's AT
+channel, the callbox driver, the NAS trace sink and - in CI - the emulated
+module and network with the QEMU arguments that wire the DUT to them."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.config import LabConfig
+from harness.drivers.at_dialects import DIALECTS
+from harness.drivers.cellular_emulators import CellularEmulators
+from harness.drivers.modem import ATChannel
+from harness.drivers.nas_trace import NasTraceRecorder
+from harness.errors import HarnessError
+from harness.instruments.callbox import Callbox
+from harness.instruments.cmw import DRIVERS
+from harness.instruments.scpi import ScpiInstrument
+
+# The DUT's second NIC, the module's ECM-style data interface on the PDN.
+PDN_NIC_MAC = "52:54:00:c0:ff:ee"
+
+
+@dataclass
+class CellularLab:
+    modem: ATChannel
+    callbox: Callbox
+    trace: NasTraceRecorder
+    workdir: Path
+    emulators: CellularEmulators | None = None
+    qemu_args: list[str] = field(default_factory=list)
+
+    def failure(self) -> str | None:
+        """Why the cellular lab cannot serve a test any more, or None."""
+        if self.emulators is not None and (reason := self.emulators.failure()):
+            return reason
+        return self.modem.failure or self.trace.failure
+
+    def close(self) -> None:
+        for closer in (self.modem.close, self.callbox.close, self.trace.close):
+            try:
+                closer()
+            except Exception:  # noqa: BLE001 - close the rest; the first error is already reported
+                pass
+        if self.emulators is not None:
+            self.emulators.stop()
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def open_cellular_lab(config: LabConfig, workdir: Path) -> CellularLab:
+    cellular = config.cellular
+    claims = config.declaration.cellular
+    if cellular is None:
+        raise HarnessError("the lab config has no cellular section")
+    workdir.mkdir(parents=True, exist_ok=True)
+    trace = NasTraceRecorder(workdir / "nas-trace.pcap", 0 if cellular.emulated else cellular.trace.port)
+    emulators = None
+    qemu_args: list[str] = []
+    opened: list = [trace]
+    try:
+        if cellular.emulated:
+            if claims is None:
+                raise HarnessError("an emulated module needs the declaration's cellular claims (IMEI, module)")
+            pdn_nic_port = free_udp_port()
+            emulators = CellularEmulators(cellular, claims, workdir, trace.port, pdn_nic_port)
+            opened.append(emulators)
+            modem_url = f"socket://127.0.0.1:{emulators.ports.module_harness}"
+            resource = f"TCPIP::127.0.0.1::{emulators.ports.scpi}::SOCKET"
+            qemu_args = [
+                "-chardev", f"socket,id=modem0,host=127.0.0.1,port={emulators.ports.module_dut},reconnect=1",
+                "-serial", "chardev:modem0",
+                "-netdev", f"dgram,id=pdn0,local.type=inet,local.host=127.0.0.1,local.port={pdn_nic_port},"
+                           f"remote.type=inet,remote.host=127.0.0.1,remote.port={emulators.ports.pdn}",
+                "-device", f"e1000,netdev=pdn0,mac={PDN_NIC_MAC},romfile=",
+            ]
+        else:
+            modem_url, resource = cellular.modem.url, cellular.callbox.resource
+        modem = ATChannel(modem_url, workdir / "at-transcript.log", baudrate=cellular.modem.baudrate,
+                          dialect=DIALECTS[cellular.modem.dialect])
+        opened.append(modem)
+        instrument = ScpiInstrument(resource, workdir / "scpi.log", timeout_s=cellular.callbox.timeout_s)
+        callbox = DRIVERS[cellular.callbox.driver](instrument, cellular.cell.rat)
+    except BaseException:
+        for item in reversed(opened):
+            (item.stop if isinstance(item, CellularEmulators) else item.close)()
+        raise
+    return CellularLab(modem, callbox, trace, workdir, emulators, qemu_args)
