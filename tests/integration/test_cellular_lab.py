@@ -8,6 +8,7 @@ identifier; the NAS trace holds the whole attach, Wireshark's dissector
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from harness.config import load_lab_config
 from harness.drivers.console import run_command
 from harness.drivers.link import FrameRecorder
 from harness.drivers.qemu import QemuMachine
+from harness.drivers.tshark import disagreements, tshark_rows
 
 ATTACH_SEQUENCE = ["Attach Request", "Authentication Request", "Authentication Response", "Security Mode Command",
                    "Security Mode Complete", "Attach Accept", "Attach Complete"]
@@ -26,9 +28,12 @@ ATTACH_WAIT_S = 120.0  # boot under TCG, then the connection manager's attach
 SLAAC_WAIT_S = 30  # DAD, RS and the PGW's RA, seconds the DUT-side loop allows
 
 
+CAT1_LAB = Path(__file__).resolve().parents[2] / "lab_configs" / "qemu-x86_64-cat1.yaml"
+
+
 @pytest.fixture
-def attached(tmp_path, make_lab_config):
-    config = load_lab_config(make_lab_config("cellular"))
+def attached(tmp_path, refdut_image):
+    config = load_lab_config(CAT1_LAB)
     lab = open_cellular_lab(config, tmp_path / "cellular")
     recorder = FrameRecorder(tmp_path / "link.pcap")
     machine = QemuMachine(config.dut, tmp_path / "run", recorder, lab.qemu_args)
@@ -68,7 +73,9 @@ def test_reference_dut_attaches_and_configures_ipv6_on_the_pdn(attached, tmp_pat
     addresses = parse_cgpaddr(lab.modem.command("AT+CGPADDR=1").lines[0])
     assert addresses.ipv6 == info.ipv6
 
-    names = [m.message.name for m in read_nas_trace(lab.trace.pcap_path)]
+    traced = [m.message for m in read_nas_trace(lab.trace.pcap_path)]
+    assert disagreements(traced, tshark_rows(lab.trace.pcap_path)) == []  # Wireshark reads the same attach
+    names = [message.name for message in traced]
     positions = [names.index(name) for name in ATTACH_SEQUENCE]
     assert positions == sorted(positions), names
 

@@ -1,0 +1,121 @@
+"""Wireshark's NAS-EPS dissector (tshark) as an independent decoder of our
+NAS traces: the fields a verdict reads, per frame, compared with ours."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.cellular.nas import NasMessage
+from harness.errors import HarnessError
+
+FIELDS = {
+    "emm_type": "nas_eps.nas_msg_emm_type",
+    "esm_type": "nas_eps.nas_msg_esm_type",
+    "pdn_type": "nas_eps.esm_pdn_type",
+    "ipv4": "nas_eps.esm.pdn_ipv4",
+    "ipv6_iid": "nas_eps.esm.pdn_ipv6_if_id",
+    "emm_cause": "nas_eps.emm.cause",
+    "esm_cause": "nas_eps.esm.cause",
+    "timer_unit": "gsm_a.gm.gmm.gprs_timer_unit",
+    "timer_value": "gsm_a.gm.gmm.gprs_timer_value",
+    "timer2_unit": "gsm_a.gm.gmm.gprs_timer2_unit",
+    "timer2_value": "gsm_a.gm.gmm.gprs_timer2_value",
+    "timer3_unit": "gsm_a.gm.gmm.gprs_timer3_unit",
+    "timer3_value": "gsm_a.gm.gmm.gprs_timer3_value",
+}
+TSHARK_TIMEOUT_S = 600.0
+
+
+@dataclass(frozen=True)
+class Comparable:
+    """What both decoders must agree on for one message."""
+
+    emm_type: int | None
+    esm_type: int | None
+    pdn_types: tuple[int, ...]
+    ipv4: str | None
+    ipv6_iid: str | None
+    emm_cause: int | None
+    esm_cause: int | None
+    timers: tuple[tuple[str, int, int], ...]  # (kind, unit, value), sorted
+
+
+def tshark_binary() -> str:
+    binary = shutil.which("tshark")
+    if binary is None:
+        raise HarnessError("tshark not found: install Debian's tshark (make setup does)")
+    return binary
+
+
+def tshark_rows(pcap: Path) -> list[Comparable]:
+    command = [tshark_binary(), "-n", "-r", str(pcap), "-T", "fields", "-E", "occurrence=a", "-E", "separator=|",
+               "-E", "aggregator=,"]
+    for field in FIELDS.values():
+        command += ["-e", field]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=TSHARK_TIMEOUT_S)
+    if result.returncode != 0:
+        raise HarnessError(f"tshark failed ({result.returncode}): {result.stderr[-2000:]}")
+    rows = []
+    for line in result.stdout.splitlines():
+        values = dict(zip(FIELDS, line.split("|")))
+        rows.append(from_tshark(values))
+    return rows
+
+
+def ints(text: str) -> list[int]:
+    return [int(item, 0) for item in text.split(",") if item]
+
+
+def first_int(text: str) -> int | None:
+    values = ints(text)
+    return values[0] if values else None
+
+
+def from_tshark(values: dict[str, str]) -> Comparable:
+    timers = []
+    for kind in ("timer", "timer2", "timer3"):
+        timers += [(kind, unit, value) for unit, value in zip(ints(values[f"{kind}_unit"]), ints(values[f"{kind}_value"]))]
+    iid = values["ipv6_iid"].replace(":", "").lower() or None
+    return Comparable(first_int(values["emm_type"]), first_int(values["esm_type"]), tuple(ints(values["pdn_type"])),
+                      values["ipv4"] or None, iid, first_int(values["emm_cause"]), first_int(values["esm_cause"]),
+                      tuple(sorted(timers)))
+
+
+def from_ours(message: NasMessage) -> Comparable:
+    esm = message if not message.is_emm else message.esm
+    pdn_types: list[int] = []
+    ipv4 = iid = None
+    if esm is not None:
+        if esm.pdn_type is not None:
+            pdn_types.append(esm.pdn_type)
+        if esm.pdn_address is not None:
+            pdn_types.append(esm.pdn_address.pdn_type)
+            ipv4 = str(esm.pdn_address.ipv4) if esm.pdn_address.ipv4 else None
+            iid = esm.pdn_address.ipv6_iid.hex() if esm.pdn_address.ipv6_iid else None
+    timers = []
+    # T3402 is a GPRS Timer (TV) in Attach Accept but a GPRS Timer 2 (TLV) in Attach Reject (TS 24.301 8.2.1, 8.2.3).
+    t3402_kind = "timer2" if message.is_emm and message.message_type == 0x44 else "timer"
+    for kind, timer in (("timer", message.t3412), (t3402_kind, message.t3402), ("timer2", message.t3324),
+                        ("timer2", message.t3346), ("timer3", message.t3412_extended)):
+        if timer is not None:
+            timers.append((kind, timer.unit, timer.value))
+    return Comparable(message.message_type if message.is_emm else None, esm.message_type if esm else None,
+                      tuple(pdn_types), ipv4, iid, message.emm_cause if message.is_emm else None,
+                      esm.esm_cause if esm else None, tuple(sorted(timers)))
+
+
+def disagreements(ours: list[NasMessage], theirs: list[Comparable]) -> list[str]:
+    """One line per field where the decoders differ (and one for a count mismatch)."""
+    found = []
+    if len(ours) != len(theirs):
+        found.append(f"message count: ours {len(ours)}, tshark {len(theirs)}")
+    for index, (message, row) in enumerate(zip(ours, theirs)):
+        mine = from_ours(message)
+        for name in Comparable.__dataclass_fields__:
+            if getattr(mine, name) != getattr(row, name):
+                found.append(f"message {index + 1} ({message.name}): {name}: ours {getattr(mine, name)!r}, "
+                             f"tshark {getattr(row, name)!r}")
+    return found
