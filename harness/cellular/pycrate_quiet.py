@@ -10,3 +10,5 @@ for _name in ("pycrate_mobile.TS24301_EMM", "pycrate_mobile.TS24501_FGMM"):
 
 from pycrate_mobile import NAS as pycrate_nas  # noqa: E402,F401
 from pycrate_mobile import TS24008_IE, TS24301_EMM, TS24301_ESM, TS24301_IE  # noqa: E402,F401
+
+__all__ = ["pycrate_nas", "TS24008_IE", "TS24301_EMM", "TS24301_ESM", "TS24301_IE"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +12,10 @@ from typing import Container, Protocol
 
 import serial
 
+from harness.drivers.port_reader import PortReader
 from harness.errors import CommandFailed, ConsoleError, ConsoleTimeout
 
 TAIL_CHARS = 2000
-READ_POLL_S = 0.1  # how often the reader thread checks for close()
 
 
 class Console(Protocol):
@@ -44,47 +43,22 @@ def stamp(moment: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{int(moment % 1 * 1000):03d}Z"
 
 
-class SerialConsole:
+class SerialConsole(PortReader):
     """A console on a pyserial URL. A reader thread drains the port into a
     decoded buffer and the transcript, so nothing is lost between expects.
     pyserial's open() discards input already pending (reset_input_buffer),
     so a DUT must not start talking before this returns: QEMU starts paused."""
 
+    _error = ConsoleError
+
     def __init__(self, url: str, transcript_path: Path, baudrate: int = 115200):
-        self.url = url
-        try:
-            self._port = serial.serial_for_url(url, baudrate=baudrate, timeout=READ_POLL_S)
-        except (serial.SerialException, OSError, ValueError) as exc:
-            raise ConsoleError(f"console: cannot open {url}: {exc}") from exc
+        self._open(url, baudrate, "console")
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._text = ""
         self._cursor = 0
         self._partial = ""
         self._lines: list[TranscriptLine] = []
-        self._failure: Exception | None = None
-        self._closed = False
-        self._changed = threading.Condition()
-        transcript_path.parent.mkdir(parents=True, exist_ok=True)
-        self._transcript = transcript_path.open("a", encoding="utf-8")
-        self._reader = threading.Thread(target=self._read_loop, name=f"console {url}", daemon=True)
-        self._reader.start()
-
-    # -- reading -----------------------------------------------------------
-    def _read_loop(self) -> None:
-        while not self._closed:
-            try:
-                # Ask only for what is waiting: pyserial's socket:// read()
-                # drops bytes already received if the peer hangs up before
-                # the requested size is reached, and those bytes are evidence.
-                data = self._port.read(self._port.in_waiting or 1)
-                if data:
-                    self._absorb(data, time.time())
-            except Exception as exc:  # a dead socket, an unplugged adapter, a transcript that cannot be written
-                with self._changed:
-                    if not self._closed:
-                        self._failure = exc
-                    self._changed.notify_all()
-                return
+        self._start(transcript_path, f"console {url}")
 
     def _absorb(self, data: bytes, moment: float) -> None:
         text = self._decoder.decode(data)
@@ -154,16 +128,6 @@ class SerialConsole:
 
     def tail(self, chars: int = TAIL_CHARS) -> str:
         return _printable_block(self._text[-chars:])
-
-    def close(self) -> None:
-        with self._changed:
-            self._closed = True
-            self._changed.notify_all()
-        self._reader.join(timeout=2 * READ_POLL_S + 1)
-        try:
-            self._port.close()
-        finally:
-            self._transcript.close()
 
 
 def opened(console: SerialConsole | None) -> SerialConsole:

@@ -18,9 +18,9 @@ import serial
 
 from harness.drivers.at_dialects import GENERIC, ATDialect
 from harness.drivers.console import printable, stamp
+from harness.drivers.port_reader import PortReader
 from harness.errors import ModemCommandError, ModemError, ModemTimeout
 
-READ_POLL_S = 0.1
 COMMAND_TIMEOUT_S = 5.0  # a module answers a local command at once; network ones pass their own
 FINAL_OK = re.compile(r"^(OK|CONNECT( .*)?)$")
 FINAL_ERROR = re.compile(r"^(ERROR|NO CARRIER|BUSY|NO ANSWER|NO DIALTONE|\+CME ERROR: ?.*|\+CMS ERROR: ?.*)$")
@@ -68,41 +68,18 @@ def response_prefix(command: str) -> str | None:
     return found.group(1) if found else None
 
 
-class ATChannel:
+class ATChannel(PortReader):
+    _error = ModemError
+
     def __init__(self, url: str, transcript_path: Path, *, baudrate: int = 115200, dialect: ATDialect = GENERIC):
-        self.url = url
+        self._open(url, baudrate, "AT port")
         self.dialect = dialect
-        try:
-            self._port = serial.serial_for_url(url, baudrate=baudrate, timeout=READ_POLL_S)
-        except (serial.SerialException, OSError, ValueError) as exc:
-            raise ModemError(f"AT port: cannot open {url}: {exc}") from exc
         self._buffer = b""
         self._lines: list[ATLine] = []
         self._urcs: list[ATLine] = []
         self._pending: _Pending | None = None
-        self._failure: Exception | None = None
-        self._closed = False
-        self._changed = threading.Condition()
         self._command_lock = threading.Lock()
-        transcript_path.parent.mkdir(parents=True, exist_ok=True)
-        self.transcript_path = transcript_path
-        self._transcript = transcript_path.open("a", encoding="utf-8")
-        self._reader = threading.Thread(target=self._read_loop, name=f"AT {url}", daemon=True)
-        self._reader.start()
-
-    # -- reading ---------------------------------------------------------
-    def _read_loop(self) -> None:
-        while not self._closed:
-            try:
-                data = self._port.read(self._port.in_waiting or 1)
-                if data:
-                    self._absorb(data, time.time())
-            except Exception as exc:  # a dead socket, an unplugged adapter, a transcript that cannot be written
-                with self._changed:
-                    if not self._closed:
-                        self._failure = exc
-                    self._changed.notify_all()
-                return
+        self._start(transcript_path, f"AT {url}")
 
     def _record(self, direction: str, text: str, moment: float) -> ATLine:
         line = ATLine(moment, direction, printable(text))
@@ -238,13 +215,3 @@ class ATChannel:
 
     def tail(self, lines: int = 20) -> str:
         return "\n".join(f"{line.direction} {line.text}" for line in self._lines[-lines:])
-
-    def close(self) -> None:
-        with self._changed:
-            self._closed = True
-            self._changed.notify_all()
-        self._reader.join(timeout=2 * READ_POLL_S + 1)
-        try:
-            self._port.close()
-        finally:
-            self._transcript.close()
