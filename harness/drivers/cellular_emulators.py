@@ -45,12 +45,19 @@ class EmulatorProcess:
         with self.stderr_path.open("ab") as stderr:
             try:
                 self.process = subprocess.Popen(
-                    [sys.executable, str(script), "--config", json.dumps(config), "--log", str(log)],
+                    [sys.executable, str(script), "--log", str(log)],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, preexec_fn=die_with_parent,
                     env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 )
             except OSError as exc:
                 raise MachineError(f"emulated {name}: cannot start: {exc}") from exc
+        try:
+            # The config (with the USIM's secrets) goes through the pipe, not the command line.
+            self.process.stdin.write(json.dumps(config).encode() + b"\n")
+            self.process.stdin.flush()
+        except OSError as exc:
+            self.stop()
+            raise MachineError(f"emulated {name}: cannot pass its config: {exc}; stderr:\n{self.stderr()}") from exc
         self.ports = self._ready()
         threading.Thread(target=self._watch, name=f"{name} watchdog", daemon=True).start()
 
