@@ -87,3 +87,8 @@ class ModemCommandError(ModemError):
 class InstrumentError(HarnessError):
     """A lab instrument (callbox) did not answer, reported an error in its
     queue, or returned what its driver cannot read."""
+
+
+class TraceSinkError(HarnessError):
+    """The NAS trace sink could not listen, or died (a trace file that does
+    not parse is harness.cellular.errors.TraceError)."""

@@ -3,9 +3,8 @@ ConfigError that names the file, the line and the dotted key."""
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from pathlib import Path
 from typing import Any
 

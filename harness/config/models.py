@@ -3,6 +3,7 @@ declares about itself."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -232,8 +233,6 @@ class TestUsim(Strict):
 
     @staticmethod
     def secret(value: str) -> bytes:
-        import os
-
         if value.startswith("env:"):
             name = value[4:]
             if name not in os.environ:

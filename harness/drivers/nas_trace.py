@@ -16,13 +16,9 @@ from harness.cellular import gsmtap
 from harness.cellular.errors import CellularParseError
 from harness.cellular.nas import NasMessage, decode
 from harness.cellular.trace import GsmtapPcapWriter, write_trace
-from harness.errors import HarnessError
+from harness.errors import TraceSinkError
 
 RECV_POLL_S = 0.2
-
-
-class TraceError(HarnessError):
-    """The trace sink could not listen, or died."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,7 @@ class NasTraceRecorder:
         try:
             self._socket.bind(("127.0.0.1", port))
         except OSError as exc:
-            raise TraceError(f"NAS trace: cannot listen on UDP port {port}: {exc}") from exc
+            raise TraceSinkError(f"NAS trace: cannot listen on UDP port {port}: {exc}") from exc
         self._socket.settimeout(RECV_POLL_S)
         self.port = self._socket.getsockname()[1]
         self._writer = GsmtapPcapWriter(pcap_path)
@@ -86,7 +82,7 @@ class NasTraceRecorder:
 
     def check(self) -> None:
         if self.failure is not None:
-            raise TraceError(self.failure)
+            raise TraceSinkError(self.failure)
 
     def mark(self) -> int:
         with self._changed:
