@@ -6,7 +6,7 @@ security context is given (else marked unreadable)."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from harness.cellular import nas_security
 from harness.cellular.errors import NASDecodeError
@@ -89,14 +89,10 @@ class NasMessage:
     pco: bytes | None = None
     epco: bytes | None = None
     esm_cause: int | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def is_emm(self) -> bool:
         return self.protocol == EMM
-
-    def named(self, name: str) -> bool:
-        return self.name == name or (self.esm is not None and self.esm.name == name)
 
 
 def present(message, name: str):
@@ -114,10 +110,8 @@ def value(element):
     if element is None:
         return None
     names = getattr(element, "_by_name", None)
-    if names and names[-1] in ("V",):
-        return element["V"]
     if names and names[-1] not in ("T", "L"):
-        return element[-1]
+        return element[-1]  # "V", or the decoded structure pycrate put in its place
     return element
 
 
