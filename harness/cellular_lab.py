@@ -16,6 +16,7 @@ from harness.drivers.nas_trace import NasTraceRecorder
 from harness.errors import HarnessError
 from harness.instruments.callbox import Callbox
 from harness.instruments.cmw import DRIVERS
+from harness.instruments.emulated_cmw import EmulatedCmwCallbox
 from harness.instruments.scpi import ScpiInstrument
 
 # The DUT's second NIC, the module's ECM-style data interface on the PDN.
@@ -30,6 +31,11 @@ class CellularLab:
     workdir: Path
     emulators: CellularEmulators | None = None
     qemu_args: list[str] = field(default_factory=list)
+
+    @property
+    def user_plane_pcap(self) -> Path | None:
+        """The PGW side of the PDN's user plane, where the lab records it."""
+        return None if self.emulators is None else self.emulators.user_plane_pcap
 
     def failure(self) -> str | None:
         """Why the cellular lab cannot serve a test any more, or None."""
@@ -85,7 +91,8 @@ def open_cellular_lab(config: LabConfig, workdir: Path) -> CellularLab:
                           dialect=DIALECTS[cellular.modem.dialect])
         opened.append(modem)
         instrument = ScpiInstrument(resource, workdir / "scpi.log", timeout_s=cellular.callbox.timeout_s)
-        callbox = DRIVERS[cellular.callbox.driver](instrument, cellular.cell.rat)
+        driver = EmulatedCmwCallbox if cellular.emulated else DRIVERS[cellular.callbox.driver]
+        callbox = driver(instrument, cellular.cell.rat)
     except BaseException:
         for item in reversed(opened):
             (item.stop if isinstance(item, CellularEmulators) else item.close)()

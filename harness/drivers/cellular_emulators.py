@@ -110,6 +110,7 @@ class CellularEmulators:
 
     def __init__(self, cellular: Cellular, claims: CellularClaims, workdir: Path, gsmtap_port: int, pdn_peer_port: int):
         workdir.mkdir(parents=True, exist_ok=True)
+        self.user_plane_pcap = workdir / "pdn-user-plane.pcap"  # the network writes it beside its log
         usim = cellular.usim
         k, opc = usim.secret(usim.k).hex(), usim.secret(usim.opc).hex()
         cell = cellular.cell
