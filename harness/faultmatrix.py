@@ -29,7 +29,7 @@ import yaml
 
 from harness.config import LabConfig, load_lab_config, write_lab_config
 from harness.evidence.records import read_records
-from harness.faultplan import SLOW_TEST, ProfilePlan, ci_plan, full_plan, suite_cases, uncovered
+from harness.faultplan import CONFORMANT, SLOW_TEST, ProfilePlan, ci_plan, full_plan, suite_cases, uncovered
 from harness.process import NOTIFY_SOCKET_ENV, die_with_parent
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,6 +37,7 @@ SUITES = REPO / "testsuites"
 EXPECTATIONS = REPO / "fixtures" / "refdut" / "fault-matrix.yaml"
 BASE_CONFIG = REPO / "lab_configs" / "qemu-x86_64.yaml"
 PROFILE_PATTERN = re.compile(r"refdut\.profile=\S+")
+MODULE_PROFILE_PREFIX = "module-"
 # Lab allowance for a campaign's start (interpreter, imports) before its boot.
 CAMPAIGN_START_ALLOWANCE_S = 60.0
 PLANS = {"ci": ci_plan, "full": full_plan}
@@ -66,13 +67,21 @@ def load_expectations(path: Path = EXPECTATIONS) -> dict[str, list[str] | str]:
 
 
 def with_profile(base: LabConfig, profile: str) -> LabConfig:
-    """The reference DUT's config with this fault profile on the kernel command line."""
+    """The reference DUT's config with this fault profile: a firmware profile
+    goes on the kernel command line; "module-FAULT" is a knob of the emulated
+    cellular module (fixtures/cellular/ue.py), with the conformant firmware."""
     dut = base.dut
     if not PROFILE_PATTERN.search(getattr(dut, "kernel_args", "")):
         raise ValueError(f"{base.lab.name}: the DUT does not select a profile with refdut.profile=NAME")
-    return base.model_copy(update={
-        "dut": dut.model_copy(update={"kernel_args": PROFILE_PATTERN.sub(f"refdut.profile={profile}", dut.kernel_args)}),
-    })
+    update = {}
+    if profile.startswith(MODULE_PROFILE_PREFIX):
+        cellular = base.cellular
+        if cellular is None or not cellular.emulated:
+            raise ValueError(f"{base.lab.name}: profile {profile} needs an emulated cellular module")
+        update["cellular"] = cellular.model_copy(update={"module_faults": [profile[len(MODULE_PROFILE_PREFIX):]]})
+        profile = CONFORMANT
+    update["dut"] = dut.model_copy(update={"kernel_args": PROFILE_PATTERN.sub(f"refdut.profile={profile}", dut.kernel_args)})
+    return base.model_copy(update=update)
 
 
 def profile_config(base: LabConfig, profile: str, folder: Path) -> Path:
