@@ -1,5 +1,5 @@
-"""NAS traces: GSMTAP-over-UDP captures written and read as pcap/pcapng,
-and the attach exchange a trace holds (AttachTrace)."""
+"""NAS traces: GSMTAP-over-UDP captures written and read as pcap/pcapng
+(the attach exchange they hold is attach.py's)."""
 
 from __future__ import annotations
 
