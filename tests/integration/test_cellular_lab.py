@@ -28,7 +28,7 @@ ATTACH_WAIT_S = 120.0  # boot under TCG, then the connection manager's attach
 SLAAC_WAIT_S = 30  # DAD, RS and the PGW's RA, seconds the DUT-side loop allows
 
 
-CAT1_LAB = Path(__file__).resolve().parents[2] / "lab_configs" / "qemu-x86_64-cat1.yaml"
+CAT1_LAB = Path(__file__).resolve().parents[2] / "lab_configs" / "qemu-x86_64.yaml"
 
 
 @pytest.fixture
