@@ -53,6 +53,12 @@ class AttachExchange:
         accept = self.message("Attach Accept")
         return None if accept is None else accept.esm
 
+    @property
+    def granted_pdn_type(self) -> int | None:
+        """The PDN type the network granted: its PDN address IE (TS 24.301 9.9.4.9)."""
+        bearer = self.default_bearer_request
+        return None if bearer is None or bearer.pdn_address is None else bearer.pdn_address.pdn_type
+
 
 def exchange_from(messages: list[TimedMessage]) -> AttachExchange | None:
     """The first attach exchange in `messages`: from its Attach Request to its

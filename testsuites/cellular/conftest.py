@@ -15,7 +15,7 @@ from harness.cellular.at_responses import CeregReport, PdpAddresses, parse_cereg
 from harness.cellular.attach import AttachExchange, TimedMessage, exchange_from
 from harness.cellular.timers import T3410_NBS1_S, T3410_S, T3411_S, T3450_S
 from harness.cellular_lab import CellularLab
-from harness.config import CellularClaims, LabConfig
+from harness.config.models import CellularClaims, LabConfig
 from harness.errors import HarnessError
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, ROUTER_SOLICITATION_WAIT_S
 from harness.verdict import nonconformant
