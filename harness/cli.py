@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     matrix.add_argument("--parallel", type=int, default=6, help="campaigns at once (one QEMU each; boots are staggered)")
     matrix.add_argument("--profile", action="append", dest="profiles", help="only these profiles (repeatable)")
-    matrix.add_argument("--with-slow", action="store_true", help="run the 60 s reassembly case under every profile")
+    matrix.add_argument("--with-slow", action="store_true", help="run the slow cases (reassembly timeout, attach retries) under every profile")
     matrix.set_defaults(func=_fault_matrix)
 
     evidence = commands.add_parser("evidence", help="evidence bundle tools").add_subparsers(dest="action", required=True)

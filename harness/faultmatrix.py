@@ -29,7 +29,7 @@ import yaml
 
 from harness.config import LabConfig, load_lab_config, write_lab_config
 from harness.evidence.records import read_records
-from harness.faultplan import CONFORMANT, SLOW_TEST, ProfilePlan, ci_plan, full_plan, suite_cases, uncovered
+from harness.faultplan import CONFORMANT, SLOW_TESTS, ProfilePlan, ci_plan, full_plan, suite_cases, uncovered
 from harness.process import NOTIFY_SOCKET_ENV, die_with_parent
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,9 +53,11 @@ class ProfileRun:
     campaign: str
     exit_status: int
 
-    def mismatches(self) -> list[str]:
+    def mismatches(self, not_applicable: frozenset[str] = frozenset()) -> list[str]:
         out = [f"{self.profile}: {case} expected a verdict, got none" for case in sorted(self.planned - set(self.verdicts))]
         for case, verdict in sorted(self.verdicts.items()):
+            if case in not_applicable and verdict == "skipped":
+                continue
             expected = "failed" if case in self.targets else "passed"
             if verdict != expected:
                 out.append(f"{self.profile}: {case} expected {expected}, got {verdict}")
@@ -120,9 +122,34 @@ class BootGate:
             return process
 
 
+# The verdict a parametrized case gets from its instances: the worst of them.
+VERDICT_RANK = {"passed": 0, "skipped": 1, "failed": 2, "broken": 3}
+
+
+def case_verdicts(records) -> tuple[dict[str, str], dict[str, str]]:
+    """case -> verdict and case -> messages of the instances that did not pass;
+    the fault matrix names cases by function (test_x[3] counts as test_x)."""
+    verdicts: dict[str, str] = {}
+    messages: dict[str, str] = {}
+    for record in records:
+        case = record.name.split("[", 1)[0]
+        if VERDICT_RANK.get(record.status, 3) >= VERDICT_RANK.get(verdicts.get(case, "passed"), 0):
+            verdicts[case] = record.status
+        if record.status != "passed":
+            messages[case] = "\n".join(filter(None, (messages.get(case), f"{record.name}: {record.message}")))
+    return verdicts, messages
+
+
+def not_applicable(runs: list["ProfileRun"]) -> frozenset[str]:
+    """Cases the conformant run skipped: the lab's declaration rules them out
+    (an NB-IoT case on a Cat-1 terminal); they are proven on a lab they apply to."""
+    conformant = next((run.verdicts for run in runs if run.profile == CONFORMANT), {})
+    return frozenset(case for case, verdict in conformant.items() if verdict == "skipped")
+
+
 def run_profile(plan: ProfilePlan, base: LabConfig, reports: Path, work: Path, gate: BootGate, with_slow: bool) -> ProfileRun:
     if plan.cases is None:
-        runs_slow = with_slow or plan.profile == "conformant" or SLOW_TEST in plan.must_fail
+        runs_slow = with_slow or plan.profile == "conformant" or bool(SLOW_TESTS & plan.must_fail)
         selection = [] if runs_slow else ["-m", "not slow"]
     else:
         selection = ["-k", " or ".join(sorted(plan.cases))]
@@ -133,9 +160,7 @@ def run_profile(plan: ProfilePlan, base: LabConfig, reports: Path, work: Path, g
     process = gate.launch(command, work)
     process.communicate()  # its output only matters when its records say something is wrong
     root = (reports / plan.profile / "latest").resolve()
-    records = read_records(root / "evidence" / "tests")
-    verdicts = {record.name: record.status for record in records.values()}
-    messages = {record.name: record.message for record in records.values() if record.status != "passed"}
+    verdicts, messages = case_verdicts(read_records(root / "evidence" / "tests").values())
     planned = plan.cases if plan.cases is not None else frozenset(verdicts)
     return ProfileRun(plan.profile, verdicts, messages, frozenset(planned), plan.must_fail, root.name, process.returncode)
 
@@ -163,7 +188,7 @@ def proofs(runs: list[ProfileRun]) -> dict[str, dict[str, str | None]]:
     cases = sorted({case for run in runs for case in run.verdicts})
     conformant = next((run.verdicts for run in runs if run.profile == "conformant"), {})
     out: dict[str, dict[str, str | None]] = {}
-    for case in cases:
+    for case in sorted(set(cases) - not_applicable(runs)):
         failing = [run.profile for run in runs if case in run.targets and run.verdicts.get(case) == "failed"]
         out[case] = {"passes_conformant": conformant.get(case), "fails_under": failing[0] if failing else None}
     return out
@@ -182,7 +207,8 @@ def write_matrix(reports: Path, plan_name: str, runs: list[ProfileRun], not_targ
         },
         "proofs": proofs(runs),
         "not_targeted": not_targeted,
-        "mismatches": [m for run in runs for m in run.mismatches()],
+        "not_applicable": sorted(not_applicable(runs)),
+        "mismatches": [m for run in runs for m in run.mismatches(not_applicable(runs))],
     }
     (reports / "fault-matrix.json").write_text(json.dumps(matrix, indent=2) + "\n")
     head = "".join(f"<th>{escape(run.profile)}</th>" for run in runs)
@@ -208,7 +234,7 @@ def write_matrix(reports: Path, plan_name: str, runs: list[ProfileRun], not_targ
 def main(reports: Path, plan_name: str, parallel: int, profiles: list[str] | None, with_slow: bool) -> int:
     started = time.monotonic()
     runs = run_matrix(reports, plan_name, parallel, profiles, with_slow)
-    mismatches = [m for run in runs for m in run.mismatches()]
+    mismatches = [m for run in runs for m in run.mismatches(not_applicable(runs))]
     for line in mismatches:
         print(line)
     cases = len({case for run in runs for case in run.verdicts})
