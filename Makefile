@@ -40,6 +40,7 @@ fault-matrix: image
 	$(PY) -m harness fault-matrix --plan full --reports reports/fault-matrix
 
 benchmarks: image
+	$(PY) benchmarks/nas_decode.py
 	$(PY) benchmarks/ipv6_campaign.py
 
 clean:

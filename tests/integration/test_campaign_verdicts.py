@@ -13,12 +13,17 @@ from pathlib import Path
 from scapy.utils import rdpcap
 
 from harness.config import load_lab_config, write_lab_config
+from harness.faultmatrix import profile_config
 
 REPO = Path(__file__).resolve().parents[2]
 
 EXIT_ALL_PASSED, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
 # Link-up cases: quick, and they exercise the console, QMP-free link restarts and the recorder.
 SUBSET = "test_link_up"
+NBIOT_LAB = REPO / "lab_configs" / "qemu-x86_64-nbiot.yaml"
+NBIOT_FAULTS = {"module-no-ciot-bits": "test_ue_network_capability_declares_control_plane_ciot",
+                "module-pco-not-epco": "test_extended_pco_is_used"}
+NBIOT_ONLY = set(NBIOT_FAULTS.values())
 
 
 def run_campaign(config: Path, reports: Path, *pytest_args: str) -> tuple[subprocess.CompletedProcess[str], Path]:
@@ -49,10 +54,12 @@ def test_fault_matrix_every_case_fails_under_a_profile_and_passes_on_the_conform
     assert matrix["mismatches"] == [], result.stdout[-5000:]
     assert result.returncode == 0
     assert matrix["not_targeted"] == []
+    # The default lab is Cat-1: the NB-IoT cases are proven on the NB-IoT lab (below).
+    assert set(matrix["not_applicable"]) == NBIOT_ONLY
     profiles = matrix["profiles"]
-    cases = set(profiles["conformant"]["verdicts"])
-    assert len(cases) >= 35
-    assert set(profiles["conformant"]["verdicts"].values()) == {"passed"}
+    cases = set(profiles["conformant"]["verdicts"]) - NBIOT_ONLY
+    assert len(cases) >= 65
+    assert {profiles["conformant"]["verdicts"][case] for case in cases} == {"passed"}
     unproven = {case for case, proof in matrix["proofs"].items() if proof["fails_under"] is None}
     assert unproven == set(), "every case fails under at least one profile"
     assert {case for case, proof in matrix["proofs"].items() if proof["passes_conformant"] == "passed"} == cases
@@ -60,6 +67,23 @@ def test_fault_matrix_every_case_fails_under_a_profile_and_passes_on_the_conform
         for case, message in profile["messages"].items():
             assert "expected" in message and "observed" in message, (case, message)
     assert (tmp_path / "matrix" / "fault-matrix.html").exists()
+
+
+def test_nbiot_lab_passes_the_cellular_suite_and_its_nbiot_cases_fail_under_their_faults(tmp_path, refdut_image):
+    """The NB-IoT lab (lab_configs/qemu-x86_64-nbiot.yaml): the AP-CELL suite
+    passes on the conformant DUT (the attach-retry case, 5 x T3410 of 85 s
+    on NB-IoT, is proven on Cat-1 only), and each NB-IoT case fails under the
+    module fault that breaks it while its neighbour still passes."""
+    base = load_lab_config(NBIOT_LAB)
+    result, campaign = run_campaign(NBIOT_LAB, tmp_path / "conformant", "-k", "cellular", "-m", "not slow")
+    verdicts = {name: r["status"] for name, r in statuses(campaign).items()}
+    assert result.returncode == EXIT_ALL_PASSED, result.stdout[-3000:]
+    assert NBIOT_ONLY <= set(verdicts) and set(verdicts.values()) == {"passed"}, verdicts
+    for profile, target in NBIOT_FAULTS.items():
+        config = profile_config(base, profile, tmp_path)
+        result, campaign = run_campaign(config, tmp_path / profile, "-k", "test_nbiot")
+        verdicts = {name: r["status"] for name, r in statuses(campaign).items()}
+        assert verdicts == {case: "failed" if case == target else "passed" for case in NBIOT_ONLY}, result.stdout[-3000:]
 
 
 def test_results_carry_labels_environment_and_evidence_slices(make_lab_config, tmp_path):

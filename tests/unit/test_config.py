@@ -44,7 +44,7 @@ MALFORMED = [
     ("prefix not a /64", lambda t: t.replace("prefix: 2001:db8:1::/64", "prefix: 2001:db8::/48"), "tester.prefix", "prefix:"),
     ("prefix not IPv6", lambda t: t.replace("prefix: 2001:db8:1::/64", "prefix: 10.0.0.0/24"), "tester.prefix", "prefix:"),
     ("no kernel and no disk", lambda t: t.replace("  kernel: ../build/refdut/vmlinuz\n", ""), "dut", "dut:"),
-    ("unknown feature", lambda t: t.replace("features: [ipv6, slaac, mldv2, temporary-addresses, rdnss, dhcpv6]", "features: [ipv6, teleport]"), "declaration.features.1", "features:"),
+    ("unknown feature", lambda t: t.replace("features: [ipv6, slaac, mldv2, temporary-addresses, rdnss, dhcpv6, cat1]", "features: [ipv6, teleport]"), "declaration.features.1", "features:"),
     ("resolve without {name}", lambda t: t.replace("resolve: nslookup {name}", "resolve: nslookup example.com"), "declaration.commands.resolve", "resolve:"),
     ("unknown NIC model", lambda t: t.replace("model: e1000", "model: ne2k"), "dut.nic.model", "model: ne2k"),
     ("boot timeout negative", lambda t: t.replace("boot_timeout_s: 90", "boot_timeout_s: -1"), "dut.boot_timeout_s", "boot_timeout_s"),

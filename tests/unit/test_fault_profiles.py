@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-from harness.faultmatrix import load_expectations
+from fixtures.cellular.ue import FAULTS as MODULE_FAULTS
+from harness.faultmatrix import MODULE_PROFILE_PREFIX, load_expectations
 from harness.faultplan import suite_cases
 
 PROFILES_SCRIPT = "fixtures/refdut/firmware/etc/refdut/profiles.sh"
@@ -22,10 +23,13 @@ def firmware_profiles(repo) -> set[str]:
 
 
 def test_every_firmware_profile_is_in_the_matrix_and_back(repo):
-    assert set(load_expectations()) == firmware_profiles(repo)
+    module_profiles = {MODULE_PROFILE_PREFIX + fault for fault in MODULE_FAULTS}
+    assert set(load_expectations()) == firmware_profiles(repo) | module_profiles
 
 
 def test_the_matrix_names_only_existing_cases(repo):
     cases = set(suite_cases(repo / "testsuites"))
     named = {case for targets in load_expectations().values() if targets != "all" for case in targets}
-    assert named <= cases, sorted(named - cases)
+    suites = {name for name in named if name.endswith("/*")}
+    assert all((repo / "testsuites" / suite[:-2]).is_dir() for suite in suites), suites
+    assert named - suites <= cases, sorted(named - suites - cases)

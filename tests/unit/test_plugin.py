@@ -54,10 +54,12 @@ def test_a_known_requirement_marker_is_accepted(tmp_path):
 
 def test_a_bad_lab_config_is_a_usage_error_naming_the_line(tmp_path):
     bad = tmp_path / "lab.yaml"
-    bad.write_text((REPO / "lab_configs" / "qemu-x86_64.yaml").read_text().replace("memory_mb: 256", "memory_mb: x"))
+    text = (REPO / "lab_configs" / "qemu-x86_64.yaml").read_text().replace("memory_mb: 256", "memory_mb: x")
+    bad.write_text(text)
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if "memory_mb: x" in row)
     result = run_pytest(tmp_path, "def test_x():\n    pass\n", "--lab-config", str(bad))
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
-    assert f"{bad}:11: dut.memory_mb:" in result.stderr
+    assert f"{bad}:{line}: dut.memory_mb:" in result.stderr
     assert "Traceback" not in result.stderr
 
 
