@@ -41,6 +41,7 @@ fault-matrix: image
 
 benchmarks: image
 	$(PY) benchmarks/nas_decode.py
+	$(PY) benchmarks/cellular_campaign.py
 	$(PY) benchmarks/ipv6_campaign.py
 
 clean:

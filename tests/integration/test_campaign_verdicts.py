@@ -12,7 +12,9 @@ from pathlib import Path
 
 from scapy.utils import rdpcap
 
+from harness.cellular.trace import read_nas_trace
 from harness.config import load_lab_config, write_lab_config
+from harness.drivers.tshark import disagreements, tshark_rows
 from harness.faultmatrix import profile_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,6 +26,12 @@ NBIOT_LAB = REPO / "lab_configs" / "qemu-x86_64-nbiot.yaml"
 NBIOT_FAULTS = {"module-no-ciot-bits": "test_ue_network_capability_declares_control_plane_ciot",
                 "module-pco-not-epco": "test_extended_pco_is_used"}
 NBIOT_ONLY = set(NBIOT_FAULTS.values())
+
+
+def tshark_disagrees_with_us(campaign: Path) -> list[str]:
+    """Wireshark's reading of the campaign's NAS trace against ours."""
+    trace = campaign / "evidence" / "cellular" / "nas-trace.pcap"
+    return disagreements([m.message for m in read_nas_trace(trace)], tshark_rows(trace))
 
 
 def run_campaign(config: Path, reports: Path, *pytest_args: str) -> tuple[subprocess.CompletedProcess[str], Path]:
@@ -67,6 +75,7 @@ def test_fault_matrix_every_case_fails_under_a_profile_and_passes_on_the_conform
         for case, message in profile["messages"].items():
             assert "expected" in message and "observed" in message, (case, message)
     assert (tmp_path / "matrix" / "fault-matrix.html").exists()
+    assert tshark_disagrees_with_us((tmp_path / "matrix" / "conformant" / "latest").resolve()) == []
 
 
 def test_nbiot_lab_passes_the_cellular_suite_and_its_nbiot_cases_fail_under_their_faults(tmp_path, refdut_image):
@@ -79,6 +88,7 @@ def test_nbiot_lab_passes_the_cellular_suite_and_its_nbiot_cases_fail_under_thei
     verdicts = {name: r["status"] for name, r in statuses(campaign).items()}
     assert result.returncode == EXIT_ALL_PASSED, result.stdout[-3000:]
     assert NBIOT_ONLY <= set(verdicts) and set(verdicts.values()) == {"passed"}, verdicts
+    assert tshark_disagrees_with_us(campaign) == []
     for profile, target in NBIOT_FAULTS.items():
         config = profile_config(base, profile, tmp_path)
         result, campaign = run_campaign(config, tmp_path / profile, "-k", "test_nbiot")
