@@ -33,17 +33,23 @@ def test_first_pdn_connectivity_request_asks_for_ipv6(cell, boot_attach):
                       f"it asks for {pdn_type_name(request.pdn_type)}")
 
 
+def attached_on(cell, ip_versions: str):
+    """Re-attach to a network that allows only `ip_versions`; the attach must complete."""
+    cell.lab.callbox.set_ip_versions(ip_versions)
+    exchange = cell.reattach()
+    if exchange.outcome != "Attach Complete":
+        nonconformant("TS24.301-6.5.1.3", f"the attach completes on a network that allows {ip_versions} only",
+                      f"the exchange ended with {exchange.outcome}: {exchange.names()}")
+    return exchange
+
+
 @pytest.mark.requirement("AP-CELL", "TS24.301-6.5.1.3")
 def test_ipv4_only_grant_is_used_without_reattaching(reattaching):
     """Network allows IPv4 only: the bearer comes with ESM cause #50 (to an
     IPv6-capable request); the terminal keeps working on IPv4 and does not
     detach to ask again."""
     cell = reattaching
-    cell.lab.callbox.set_ip_versions("IPV4")
-    exchange = cell.reattach()
-    if exchange.outcome != "Attach Complete":
-        nonconformant("TS24.301-6.5.1.3", "the attach completes on an IPv4-only network",
-                      f"the exchange ended with {exchange.outcome}: {exchange.names()}")
+    attached_on(cell, "IPV4")
     # A terminal that asked for IPv4 alone gets no #50; it must still stay put.
     after = cell.lab.trace.mark()
     requests = cell.attach_requests_after(after, RETRY_WATCH_S)
@@ -63,11 +69,7 @@ def test_ipv6_only_network_is_reached_over_ipv6(reattaching):
     attaches with an IPv6 bearer and a peer across the PDN reaches it at the
     address the network gave."""
     cell = reattaching
-    cell.lab.callbox.set_ip_versions("IPV6")
-    exchange = cell.reattach()
-    if exchange.outcome != "Attach Complete":
-        nonconformant("TS24.301-6.5.1.3", "the attach completes on an IPv6-only network",
-                      f"the exchange ended with {exchange.outcome}: {exchange.names()}")
+    exchange = attached_on(cell, "IPV6")
     granted = exchange.granted_pdn_type
     if granted != 2:
         nonconformant("TS24.301-6.5.1.3", "an IPv6 bearer on an IPv6-only network", f"{pdn_type_name(granted)}")
