@@ -49,6 +49,13 @@ class Cell:
     def t3410_s(self) -> float:
         return T3410_NBS1_S if self.category == "nbiot" else T3410_S
 
+    def check_lab(self) -> None:
+        """Before an absence is judged: a dead module, network, AT port or
+        trace sink is the lab's failure (broken), not the terminal's."""
+        reason = self.lab.failure()
+        if reason is not None:
+            raise HarnessError(f"cellular lab lost: {reason}")
+
     # -- the trace -----------------------------------------------------------
     def timed(self, since: int = 0) -> list[TimedMessage]:
         return [TimedMessage(m.time, m.message) for m in self.lab.trace.messages(since) if m.message is not None]
@@ -60,6 +67,7 @@ class Cell:
         trace = self.lab.trace
         request = trace.wait_for(lambda m: m.name == "Attach Request", request_wait, since=since)
         if request is None:
+            self.check_lab()
             nonconformant("TS24.301-5.5.1", f"an Attach Request within {request_wait:.0f} s of switching the radio on",
                           "no Attach Request in the NAS trace")
         trace.wait_for(lambda m: m.name in ("Attach Accept", "Attach Reject", "Authentication Failure",
@@ -88,6 +96,7 @@ class Cell:
     def attach_requests_after(self, since: int, watch_s: float) -> list[TimedMessage]:
         """Attach Requests at or after trace index `since`, watching `watch_s` seconds for one more."""
         self.lab.trace.wait_for(lambda m: m.name == "Attach Request", watch_s, since=self.lab.trace.mark())
+        self.check_lab()
         return [m for m in self.timed(since) if m.message.name == "Attach Request"]
 
     # -- the AT port ------------------------------------------------------------
@@ -119,8 +128,11 @@ class Cell:
         deadline = time.monotonic() + wait_s
         while True:
             rtt = callbox.ping(address)
-            if rtt is not None or time.monotonic() >= deadline:
+            if rtt is not None:
                 return rtt
+            if time.monotonic() >= deadline:
+                self.check_lab()
+                return None
 
     def restore(self) -> None:
         """The network as the lab config sets it, the module's PSM/eDRX off and
@@ -156,6 +168,7 @@ def boot_attach(cell) -> AttachExchange:
 def reattaching(cell) -> Cell:
     """For a case that re-attaches with its own network or module settings:
     the settings of the lab config, and an attached UE, come back after it."""
+    cell.check_lab()
     cell.boot_exchange()  # the DUT's own attach is judged before any case disturbs it
     yield cell
     cell.restore()
