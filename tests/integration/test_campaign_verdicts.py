@@ -73,7 +73,8 @@ def test_fault_matrix_every_case_fails_under_a_profile_and_passes_on_the_conform
     assert {case for case, proof in matrix["proofs"].items() if proof["passes_conformant"] == "passed"} == cases
     for profile in profiles.values():  # a product failure names clause, expectation and observation
         for case, message in profile["messages"].items():
-            assert "expected" in message and "observed" in message, (case, message)
+            if profile["verdicts"][case] == "failed":
+                assert "expected" in message and "observed" in message, (case, message)
     assert (tmp_path / "matrix" / "fault-matrix.html").exists()
     assert tshark_disagrees_with_us((tmp_path / "matrix" / "conformant" / "latest").resolve()) == []
 
