@@ -122,7 +122,12 @@ def test_missing_kernel_is_a_lab_error_naming_it(tmp_path, make_lab_config):
         qemu.stop()
 
 
+# Ctrl-C as in a terminal: a harness started in the background by a
+# non-interactive shell (a CI job) inherits SIGINT ignored, and Python then
+# never raises KeyboardInterrupt.
 KILLED_HARNESS = """
+import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import sys
 from pathlib import Path
 from harness.config import load_lab_config
