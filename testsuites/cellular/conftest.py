@@ -32,6 +32,9 @@ SWITCH_OFF_ALLOWANCE_S = 5.0
 PDN_CONFIGURED_WAIT_S = 5.0 + DAD_PROBE_WAIT_S + ROUTER_SOLICITATION_WAIT_S
 # A UE that ignores what it was told retries within T3411 (TS 24.301 5.5.1.2.6).
 RETRY_WATCH_S = T3411_S + CELL_SEARCH_ALLOWANCE_S
+# Timer starts and expiries as the trace sees them: each message is stamped
+# when the trace sink receives it, not when the UE acts (radio, scheduling).
+TIMER_TOLERANCE_S = 1.0
 ACT_BY_CATEGORY = {"cat1": 7, "nbiot": 9}  # TS 27.007 10.1.22 <AcT>: E-UTRAN, E-UTRAN (NB-S1 mode)
 
 
