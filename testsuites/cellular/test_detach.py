@@ -15,6 +15,7 @@ def test_switch_off_sends_a_switch_off_detach(reattaching):
     detach = cell.lab.trace.wait_for(lambda m: m.name == "Detach Request" and m.uplink, SWITCH_OFF_ALLOWANCE_S,
                                      since=mark)
     if detach is None:
+        cell.check_lab()
         nonconformant("TS24.301-5.5.2.2", f"a Detach Request within {SWITCH_OFF_ALLOWANCE_S:.0f} s of +CFUN=0",
                       "none in the NAS trace")
     if not detach.message.switch_off:
