@@ -196,6 +196,7 @@ def proofs(runs: list[ProfileRun]) -> dict[str, dict[str, str | None]]:
 
 def write_matrix(reports: Path, plan_name: str, runs: list[ProfileRun], not_targeted: list[str]) -> None:
     cases = sorted({case for run in runs for case in run.verdicts})
+    skipped_by_the_lab = not_applicable(runs)
     matrix = {
         "plan": plan_name,
         "profiles": {
@@ -207,8 +208,8 @@ def write_matrix(reports: Path, plan_name: str, runs: list[ProfileRun], not_targ
         },
         "proofs": proofs(runs),
         "not_targeted": not_targeted,
-        "not_applicable": sorted(not_applicable(runs)),
-        "mismatches": [m for run in runs for m in run.mismatches(not_applicable(runs))],
+        "not_applicable": sorted(skipped_by_the_lab),
+        "mismatches": [m for run in runs for m in run.mismatches(skipped_by_the_lab)],
     }
     (reports / "fault-matrix.json").write_text(json.dumps(matrix, indent=2) + "\n")
     head = "".join(f"<th>{escape(run.profile)}</th>" for run in runs)
