@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 
 from harness.drivers.link import RECV_POLL_S, Frame
-from harness.drivers.netns_helper import TAP_NAME
+from harness.drivers.netns_helper import SOCKET_REQUEST, TAP_NAME
 from harness.errors import HarnessError
 from harness.process import die_with_parent
 from harness.tester import TesterNode
@@ -62,6 +62,7 @@ class HostStack:
         )
         theirs.close()
         self._channel = channel
+        self._channel_lock = threading.Lock()
         self._tap = self._receive_tap()
         tester.subscribe(self._to_stack)
         self._reader = threading.Thread(target=self._from_stack, name=f"host stack {self._helper.pid}", daemon=True)
@@ -122,6 +123,32 @@ class HostStack:
         if self.failure:
             raise HostStackError(self.failure)
         return ClientResult(argv, done.returncode, done.stdout, done.stderr)
+
+    def socket(self) -> socket.socket:
+        """An unbound TCP/IPv6 socket of the stack's namespace, for the
+        harness's own servers (bound to the tester's address) and clients."""
+        if self.failure:
+            raise HostStackError(self.failure)
+        with self._channel_lock:
+            try:
+                self._channel.sendall(SOCKET_REQUEST)
+                _, fds, _, _ = socket.recv_fds(self._channel, 16, 1)
+            except (OSError, TimeoutError) as exc:
+                raise HostStackError(f"host stack helper did not hand over a socket: {exc}") from exc
+        if not fds:
+            raise HostStackError("host stack helper exited: no socket")
+        return socket.socket(fileno=fds[0])
+
+    def connect(self, host: str, port: int, timeout: float) -> socket.socket:
+        """A TCP connection from the stack (over the DUT's link), bounded by timeout."""
+        connection = self.socket()
+        connection.settimeout(timeout)
+        try:
+            connection.connect((host.strip("[]"), port))
+        except OSError:
+            connection.close()
+            raise
+        return connection
 
     def close(self) -> None:
         self._closed.set()

@@ -1,7 +1,9 @@
 """Runs inside the host stack's new user and network namespaces (started by
 hoststack.py through `unshare`): makes the TAP device, gives it the tester's
 MAC and address, hands the TAP's descriptor back over the inherited unix
-socket, and holds the namespaces open until the harness closes that socket.
+socket, then makes sockets in the namespace on request (the harness's own
+servers and clients live on the stack that way), and holds the namespaces
+open until the harness closes that socket.
 
     python -m harness.drivers.netns_helper CHANNEL_FD MAC ADDRESS/64
 """
@@ -17,6 +19,7 @@ import sys
 from pathlib import Path
 
 TAP_NAME = "hx0"
+SOCKET_REQUEST = b"tcp6"  # asks for an unbound TCP/IPv6 socket of the namespace
 TUNSETIFF = 0x400454CA
 IFF_TAP = 0x0002
 IFF_NO_PI = 0x1000
@@ -52,7 +55,10 @@ def main(argv: list[str]) -> int:
         channel.sendall(f"error: {exc}".encode())
         return 1
     socket.send_fds(channel, [b"ready"], [tap])
-    channel.recv(1)  # until the harness closes its end or dies: then the namespaces go
+    # Until the harness closes its end or dies: then the namespaces go.
+    while (request := channel.recv(16)) == SOCKET_REQUEST:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as made:
+            socket.send_fds(channel, [b"socket"], [made.fileno()])
     return 0
 
 

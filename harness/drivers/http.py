@@ -1,0 +1,112 @@
+"""HTTP exchanges the harness has with the lab's services and the DUT,
+each recorded whole (request, answer, timing) as evidence. The connection
+can come from the host stack (a socket in its namespace, over the DUT's
+link) or from this host; the protocol is the same."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from harness.errors import HarnessError
+
+Connect = Callable[[str, int, float], socket.socket]
+
+
+class HttpUnreachable(HarnessError):
+    """No answer at all (refused, reset, timed out): the lab's failure unless
+    the case says the DUT should have answered."""
+
+
+@dataclass(frozen=True)
+class HttpExchange:
+    method: str
+    url: str
+    request_body: str | None
+    status: int
+    content_type: str
+    body: str
+    seconds: float
+    started: float = field(default_factory=time.time)
+
+    def json(self) -> Any:
+        """The answer as JSON; a ValueError names the body when it is not."""
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise ValueError(f"{self.method} {self.url} answered {self.status} with non-JSON: {self.body[:200]!r}") from exc
+
+
+def default_connect(host: str, port: int, timeout: float) -> socket.socket:
+    return socket.create_connection((host.strip("[]"), port), timeout=timeout)
+
+
+class _Connection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int | None, timeout: float, connect: Connect):
+        super().__init__(host, port, timeout=timeout)
+        self._connect_with = connect
+
+    def connect(self) -> None:
+        self.sock = self._connect_with(self.host, self.port, self.timeout)
+
+
+class HttpJournal:
+    """Every exchange, appended to a JSON-lines file as it completes (kept if
+    the campaign dies half way)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.exchanges: list[HttpExchange] = []
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def add(self, exchange: HttpExchange) -> None:
+        with self._lock:
+            self.exchanges.append(exchange)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(asdict(exchange)) + "\n")
+
+    def mark(self) -> int:
+        return len(self.exchanges)
+
+    def since(self, mark: int) -> list[HttpExchange]:
+        return self.exchanges[mark:]
+
+
+def request(method: str, url: str, *, journal: HttpJournal, body: Any = None, accept: str | None = None,
+            timeout: float, connect: Connect = default_connect) -> HttpExchange:
+    """One HTTP/1.1 exchange (bounded by timeout), recorded in the journal.
+    `body` is sent as JSON. No answer raises HttpUnreachable."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise HarnessError(f"only http:// URLs with a host are supported here, got {url!r}")
+    payload = None if body is None else (body if isinstance(body, str) else json.dumps(body))
+    headers = {"Connection": "close"}
+    if payload is not None:
+        headers["Content-Type"] = "application/json"
+    if accept:
+        headers["Accept"] = accept
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    connection = _Connection(parts.hostname, parts.port or 80, timeout, connect)
+    started = time.monotonic()
+    try:
+        connection.request(method, target, body=payload, headers=headers)
+        answer = connection.getresponse()
+        text = answer.read().decode("utf-8", errors="replace")
+    except (OSError, http.client.HTTPException) as exc:
+        raise HttpUnreachable(f"{method} {url}: no answer ({type(exc).__name__}: {exc})") from exc
+    finally:
+        connection.close()
+    exchange = HttpExchange(method, url, payload, answer.status, answer.getheader("Content-Type", ""), text,
+                            time.monotonic() - started)
+    journal.add(exchange)
+    return exchange
