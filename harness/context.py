@@ -29,6 +29,12 @@ class CampaignContext:
     # Extra emulator arguments the lab adds to the DUT (the cellular lab's module and PDN wiring).
     machine_args: list[str] = field(default_factory=list)
 
+    def unit_store(self) -> Path:
+        """The DUT unit's persistent store (its keys): kept across its boots
+        and a resumed campaign, outside the evidence (it holds private keys)."""
+        suffix = f"-{self.worker}" if self.worker else ""
+        return self.evidence_dir.parent / "units" / f"unit{suffix}-store.img"
+
     def new_run_dir(self) -> Path:
         """Session-wide evidence (full capture, console, QEMU logs) of one
         boot: run-1, run-2, ... (a resumed campaign or a revived DUT adds

@@ -24,6 +24,7 @@ from harness.cellular_lab import CellularLab, open_cellular_lab
 from harness.context import CELLULAR_KEY, CONTEXT_KEY, CampaignContext, Dut
 from harness.drivers.hoststack import HostStack
 from harness.drivers.link import FrameRecorder
+from harness.drivers.qemu import store_drive_args
 from harness.drivers.machine import Machine, make_machine
 from harness.errors import CommandFailed, ConfigError, HarnessError
 from harness.evidence.atomic import write_text_atomically
@@ -157,7 +158,11 @@ def _boot(context: CampaignContext) -> tuple[Machine, FrameRecorder]:
     boot failure is a lab failure: it raises a HarnessError."""
     run_dir = context.new_run_dir()
     recorder = FrameRecorder(run_dir / "link.pcap")
-    machine = make_machine(context.config, run_dir, recorder, context.machine_args)
+    extra_args = list(context.machine_args)
+    store_mb = getattr(context.config.dut, "store_mb", None)
+    if store_mb:
+        extra_args += store_drive_args(context.unit_store(), store_mb)
+    machine = make_machine(context.config, run_dir, recorder, extra_args)
     try:
         machine.start()
         session = {"boot_seconds": machine.boot_seconds, "started": time.time()}

@@ -75,6 +75,10 @@ class QemuDut(Strict):
     boot_timeout_s: float = Field(default=90.0, gt=0, le=3600)
     image_manifest: Path | None = Field(default=None, description="image.json recorded with the image (hash, inputs)")
     extra_args: list[str] = Field(default_factory=list)
+    store_mb: int | None = Field(
+        default=None, ge=1, le=1024,
+        description="a persistent device store: a raw virtio disk per unit, kept across its reboots for the campaign",
+    )
     instances: int = Field(
         default=1, ge=1, le=16,
         description="DUTs booted from this image at once; a campaign spreads its test modules over them",
@@ -150,6 +154,9 @@ class ConsoleCommands(Strict):
     resolve: str | None = Field(
         default=None, description="looks a host name up with the device's own resolver; {name} stands for the name"
     )
+    register_identity: str | None = Field(
+        default=None, description="the factory step: registers the device's DID and identifiers with the services at {url}"
+    )
 
     _check_prompt = field_validator("prompt")(_valid_regex)
 
@@ -160,8 +167,44 @@ class ConsoleCommands(Strict):
             raise ValueError("must contain {name}, where the host name to look up goes")
         return value
 
+    @field_validator("register_identity")
+    @classmethod
+    def _register_takes_the_url(cls, value: str | None) -> str | None:
+        if value is not None and "{url}" not in value:
+            raise ValueError("must contain {url}, where the services' base URL goes")
+        return value
+
 
 Feature = Literal["ipv6", "slaac", "mldv2", "dhcpv6", "rdnss", "temporary-addresses", "cat1", "nbiot", "did"]
+
+
+class DeclaredIdentifier(Strict):
+    scheme: Literal["handle", "gtin", "imei", "oid"]
+    value: str = Field(min_length=1)
+
+
+class IdentityClaims(Strict):
+    """The device's distributed identity and traceability identifiers."""
+
+    method: Literal["bid", "key"] = Field(description="the DID method the device's DID uses")
+    key_type: Literal["Ed25519", "SM2"]
+    did: str | None = Field(default=None, description="the unit's DID; none: the one its device-info command prints (did=)")
+    auth_endpoint: str = Field(
+        description="BIDAuth endpoint over the DUT's IPv6 address: a URL template with {address}",
+        examples=["http://[{address}]/cgi-bin/bidauth"],
+    )
+    mutual: bool = Field(default=False, description="the device also authenticates the platform")
+    identifiers: list[DeclaredIdentifier] = Field(default_factory=list)
+    label_image: Path | None = Field(default=None, description="a photo or scan of the unit's label (QR code)")
+
+    _resolve_label = field_validator("label_image")(_relative_to_config)
+
+    @field_validator("auth_endpoint")
+    @classmethod
+    def _endpoint_takes_the_address(cls, value: str) -> str:
+        if "{address}" not in value or not value.startswith("http://"):
+            raise ValueError("must be an http:// URL template containing {address}, the DUT's IPv6 address")
+        return value
 
 
 class Declaration(Strict):
@@ -173,6 +216,7 @@ class Declaration(Strict):
     features: list[Feature] = Field(default_factory=list)
     commands: ConsoleCommands = Field(default_factory=ConsoleCommands)
     cellular: CellularClaims | None = None
+    identity: IdentityClaims | None = None
 
 
 class Tester(Strict):
@@ -290,6 +334,25 @@ class CellularClaims(Strict):
     attach_without_pdn: bool = False
 
 
+class IdentityServices(Strict):
+    """Where the lab resolves DIDs and identifiers. With `emulated`, the
+    harness runs the services itself (fixtures/identity) on the tester's
+    address of the DUT's link, and the DUT registers with them (the
+    declared register_identity command) as a factory would."""
+
+    emulated: bool = False
+    resolver: str | None = Field(default=None, description="Universal Resolver base URL (GET /1.0/identifiers/{did})")
+    resolver_api: Literal["universal", "bif"] = "universal"
+    identifier_service: str | None = Field(default=None, description="Handle-style REST base URL (GET /api/handles/{handle})")
+    port: int = Field(default=8900, ge=1024, le=65535, description="emulated: the services' TCP port on the tester's address")
+
+    @model_validator(mode="after")
+    def _real_needs_urls(self) -> "IdentityServices":
+        if not self.emulated and (self.resolver is None or self.identifier_service is None):
+            raise ValueError("a lab without emulated services needs resolver and identifier_service URLs")
+        return self
+
+
 class Lab(Strict):
     name: str
     site: str | None = None
@@ -301,6 +364,7 @@ class LabConfig(Strict):
     declaration: Declaration
     tester: Tester = Field(default_factory=Tester)
     cellular: Cellular | None = None
+    identity: IdentityServices | None = None
 
     @property
     def dut_mac(self) -> str:

@@ -37,6 +37,16 @@ def _free_port(kind: int) -> int:
         return probe.getsockname()[1]
 
 
+def store_drive_args(path: Path, size_mb: int) -> list[str]:
+    """QEMU arguments for a unit's persistent store: a raw virtio disk, made
+    empty (all zeros) the first time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        with path.open("wb") as handle:
+            handle.truncate(size_mb << 20)
+    return ["-drive", f"file={path},format=raw,if=virtio"]
+
+
 def _tail(path: Path, chars: int = 2000) -> str:
     try:
         return path.read_text(errors="replace")[-chars:]
