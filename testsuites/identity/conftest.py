@@ -1,0 +1,176 @@
+"""Shared steps of the AP-DID and AP-OOOC suites. The harness plays the
+platform: from the host stack on the DUT's link it challenges the unit's
+authentication endpoint over IPv6 and resolves the unit's DID and
+identifiers through the lab's resolvers (in CI, the services of
+fixtures/identity, which the unit registers with as a factory would). Every
+HTTP exchange is evidence; verdicts come from what a bench has too."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import allure
+import pytest
+from netaddr import IPAddress
+
+from harness.config.models import IdentityClaims, LabConfig
+from harness.context import CONTEXT_KEY, Dut
+from harness.drivers.console import run_command
+from harness.drivers.hoststack import HostStack
+from harness.drivers.http import HttpExchange, HttpJournal, HttpUnreachable, default_connect, request
+from harness.drivers.resolver import BifResolver, HandleResolver, Resolution, UniversalResolver
+from harness.errors import HarnessError
+from harness.identity import bidauth
+from harness.identity.document import DidDocument, parse_document
+from harness.identity.errors import IdentityError
+from harness.tester import TesterNode
+from harness.verdict import nonconformant
+from testsuites.ipv6.conftest import configure_by_router
+
+DEVICE_INFO_TIMEOUT_S = 30.0
+REGISTER_TIMEOUT_S = 60.0  # the factory step: the unit posts its document and record (each wget bounded at 10 s)
+# The unit signs with openssl under TCG: measured 0.1-0.3 s; a bound, not an expectation.
+AUTH_TIMEOUT_S = 15.0
+
+
+@dataclass
+class IdentityLab:
+    dut: Dut
+    config: LabConfig
+    claims: IdentityClaims
+    stack: HostStack
+    address: IPAddress | None
+    journal: HttpJournal
+    resolver: UniversalResolver | BifResolver
+    handles: HandleResolver
+    services: object | None  # fixtures.identity.services.IdentityServices, when emulated
+
+    # -- the unit ---------------------------------------------------------------
+    def device_info(self, dut: Dut | None = None) -> dict[str, str]:
+        command = self.config.declaration.commands.device_info
+        if command is None:
+            pytest.skip("the DUT declares no device_info command")
+        output = run_command((dut or self.dut).console, command, DEVICE_INFO_TIMEOUT_S).output
+        return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+
+    def did(self) -> str:
+        """The unit's DID: declared, else what its device-info command prints."""
+        if self.claims.did:
+            return self.claims.did
+        did = self.device_info().get("did")
+        if not did:
+            nonconformant("DIDCORE-3.1", "the unit's DID (declared, or did= from its device-info command)", "none")
+        return did
+
+    def unit_address(self) -> IPAddress:
+        if self.address is None:
+            nonconformant("RFC4862-5.5.3", "an address formed from the tester's prefix, to reach the unit's endpoint",
+                          "none formed")
+        return self.address
+
+    def challenge(self, nonce_hex: str) -> HttpExchange:
+        """POST a bidauth_challenge to the unit's endpoint, over the DUT's link.
+        No answer at all is the unit's failure: its endpoint must answer."""
+        url = self.claims.auth_endpoint.format(address=self.unit_address())
+        try:
+            return request("POST", url, journal=self.journal, body=bidauth.challenge(nonce_hex),
+                           timeout=AUTH_TIMEOUT_S, connect=self.stack.connect)
+        except HttpUnreachable as exc:
+            self.check_lab()
+            nonconformant("DID-AUTH-CHALLENGE", f"an answer from the authentication endpoint {url}", str(exc))
+
+    def check_lab(self) -> None:
+        cause = self.dut.failure() or self.stack.failure
+        if cause:
+            raise HarnessError(f"identity lab lost: {cause}")
+
+    # -- resolution ---------------------------------------------------------------
+    def resolve(self, did: str) -> Resolution:
+        resolution = self.resolver.resolve(did)
+        for finding in resolution.findings:
+            allure.attach(finding, name="resolver finding", attachment_type=allure.attachment_type.TEXT)
+        return resolution
+
+    def document(self, did: str) -> DidDocument:
+        """The unit's resolved, valid document; anything else fails the case at that step."""
+        resolution = self.resolve(did)
+        if resolution.outcome != "resolved" or resolution.document is None:
+            nonconformant("DIDCORE-7.1", f"{did} resolves to a DID document", f"outcome {resolution.outcome}")
+        try:
+            return parse_document(resolution.document, did)
+        except IdentityError as exc:
+            nonconformant("DIDCORE-5.1.1", "a valid DID document", str(exc))
+
+
+def fresh_nonce(size: int = bidauth.NONCE_BYTES) -> bytes:
+    return secrets.token_bytes(size)
+
+
+def _serve(stack: HostStack, tester: TesterNode, port: int, evidence: Path):
+    from fixtures.identity.services import IdentityServices
+
+    listening = stack.socket()
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((str(tester.global_address), port))
+        listening.listen(16)
+    except OSError as exc:
+        listening.close()
+        raise HarnessError(f"identity services cannot listen on [{tester.global_address}]:{port}: {exc}") from exc
+    return IdentityServices(listening, evidence / "services.jsonl")
+
+
+@pytest.fixture(scope="package")
+def identity(request, dut: Dut, tester: TesterNode, lab_config: LabConfig):
+    claims = lab_config.declaration.identity
+    if claims is None:
+        pytest.skip("the declaration has no identity claims")
+    services_config = lab_config.identity
+    if services_config is None:
+        pytest.skip("the lab config names no identity services (resolver, identifier service)")
+    context = request.config.stash[CONTEXT_KEY]
+    suffix = f"-{context.worker}" if context.worker else ""
+    evidence = context.evidence_dir / f"identity{suffix}"
+    journal = HttpJournal(evidence / "http.jsonl")
+    address = configure_by_router(dut, tester).address
+    with HostStack(tester) as stack:
+        services = None
+        try:
+            if services_config.emulated:
+                services = _serve(stack, tester, services_config.port, evidence)
+                base = f"http://[{tester.global_address}]:{services_config.port}"
+                resolver_url, identifier_url, connect = base, base, stack.connect
+                register = lab_config.declaration.commands.register_identity
+                if register is None:
+                    raise HarnessError("emulated identity services need the DUT's register_identity command")
+                run_command(dut.console, register.format(url=base), REGISTER_TIMEOUT_S)
+            else:
+                resolver_url, identifier_url, connect = services_config.resolver, services_config.identifier_service, default_connect
+            if services_config.resolver_api == "bif":
+                resolver = BifResolver(f"{resolver_url}/bif" if services_config.emulated else resolver_url, journal, connect)
+            else:
+                resolver = UniversalResolver(resolver_url, journal, connect)
+            yield IdentityLab(dut, lab_config, claims, stack, address, journal, resolver,
+                              HandleResolver(identifier_url, journal, connect), services)
+        finally:
+            if services is not None:
+                services.close()
+
+
+@pytest.fixture(autouse=True)
+def _http_evidence(request):
+    """Each case's HTTP exchanges, attached to its result."""
+    if "identity" not in request.fixturenames:
+        yield
+        return
+    lab: IdentityLab = request.getfixturevalue("identity")
+    mark = lab.journal.mark()
+    yield
+    exchanges = [exchange.__dict__ for exchange in lab.journal.since(mark)]
+    if exchanges:
+        allure.attach(json.dumps(exchanges, indent=2), name="http-exchanges.json",
+                      attachment_type=allure.attachment_type.JSON)

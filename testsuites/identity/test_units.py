@@ -1,0 +1,57 @@
+"""AP-DID, the identity belongs to the unit: it survives a reboot and no
+two units share it. (Last in the suite: the reboot drops the unit's
+addresses, which the earlier cases use.)"""
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from harness.config.models import QemuDut
+from harness.drivers.link import FrameRecorder
+from harness.drivers.qemu import QemuMachine, store_drive_args
+from harness.verdict import nonconformant
+
+
+@pytest.mark.requirement("AP-DID", "DID-KEY-PERSISTENCE")
+def test_did_is_the_same_after_a_reboot(identity, dut):
+    before = identity.did()
+    dut.machine.reset()
+    after = identity.did()
+    if after != before:
+        nonconformant("DID-KEY-PERSISTENCE", f"the same DID after a reboot ({before})", after)
+
+
+@pytest.mark.requirement("AP-DID", "DID-KEY-PERSISTENCE")
+def test_two_units_of_one_image_have_different_dids(identity, dut, lab_config):
+    """A second unit from the same firmware image, with its own empty store
+    (a factory-fresh device), makes its own key: a DID baked into the image
+    would be shared by every unit."""
+    if not isinstance(lab_config.dut, QemuDut):
+        pytest.skip("a second unit is booted on a QEMU lab; on a bench, compare two units' campaigns")
+    if identity.claims.did:
+        pytest.skip("the declaration fixes the DID: a second unit has another declaration")
+    first = identity.did()
+    with tempfile.TemporaryDirectory(prefix="second-unit-") as folder:
+        work = Path(folder)
+        second_config = lab_config.instance(1) if lab_config.instances > 1 else lab_config
+        recorder = FrameRecorder(work / "link.pcap")
+        machine = QemuMachine(second_config.dut, work / "run", recorder,
+                              store_drive_args(work / "store.img", lab_config.dut.store_mb or 1))
+        try:
+            machine.start()
+            second = identity.device_info(_Unit(machine)).get("did")
+        finally:
+            machine.stop()
+            recorder.close()
+    if not second:
+        nonconformant("DIDCORE-3.1", "the second unit prints its DID (did=)", "none")
+    if second == first:
+        nonconformant("DID-KEY-PERSISTENCE", "a different DID on another unit of the image", f"both are {first}")
+
+
+class _Unit:
+    """What device_info needs of a unit: its console."""
+
+    def __init__(self, machine: QemuMachine):
+        self.console = machine.console
