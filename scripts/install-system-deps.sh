@@ -18,6 +18,7 @@ declare -A NEEDED=(
     [unshare]=util-linux
     [nsenter]=util-linux
     [tshark]=tshark        # the independent NAS decoder the cellular traces are cross-checked with
+    [openssl]=openssl      # SM2 and Ed25519 signatures the identity knowledge is cross-checked with
 )
 
 missing=()

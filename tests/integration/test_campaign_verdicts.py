@@ -159,3 +159,26 @@ def test_a_declared_command_that_fails_half_done_breaks_its_test_and_the_dut_is_
     assert "CommandFailed" in results["test_dad_probe_for_link_local_address"]["statusDetails"]["message"]
     assert results["test_echo_reply_on_link_local_address"]["status"] == "passed", results["test_echo_reply_on_link_local_address"]
     assert (campaign / "evidence" / "run-2").is_dir(), "the DUT was booted again"
+
+
+SM2_LAB = REPO / "lab_configs" / "qemu-x86_64-sm2.yaml"
+SM2_KEY_CASE = "test_identity_key_is_the_declared_type"
+
+
+def test_sm2_lab_passes_the_identity_suites_and_an_ed25519_unit_fails_its_key_case(tmp_path, refdut_image):
+    """The SM2 lab (lab_configs/qemu-x86_64-sm2.yaml: did:bid zf..., SM2
+    signatures with SM3, BIF's native resolver shape): AP-DID and AP-OOOC
+    pass (the IMEI case skips: no module); a unit that made an Ed25519 key
+    instead fails the key-type case only."""
+    base = load_lab_config(SM2_LAB)
+    result, campaign = run_campaign(SM2_LAB, tmp_path / "conformant", "-k", "identity")
+    verdicts = {name: r["status"] for name, r in statuses(campaign).items()}
+    assert result.returncode == EXIT_ALL_PASSED, result.stdout[-3000:]
+    assert verdicts.pop("test_console_imei_is_the_module_imei_and_the_nas_imeisv") == "skipped"
+    assert len(verdicts) == 19 and set(verdicts.values()) == {"passed"}, verdicts
+    device_did = json.loads(next((campaign / "evidence").glob("run-1/device-info.json")).read_text())["did"]
+    assert device_did.startswith("did:bid:zf"), device_did
+    config = profile_config(base, "did-keytype-mismatch", tmp_path)
+    result, campaign = run_campaign(config, tmp_path / "mismatch", "-k", "test_did")
+    verdicts = {name: r["status"] for name, r in statuses(campaign).items()}
+    assert verdicts[SM2_KEY_CASE] == "failed" and {s for n, s in verdicts.items() if n != SM2_KEY_CASE} == {"passed"}, verdicts

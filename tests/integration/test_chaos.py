@@ -1,5 +1,5 @@
-"""Lab faults never read as product failures. One campaign of the IPv6 and
-AP-CELL suites against the conformant DUT, with a fault injected into two tests in three
+"""Lab faults never read as product failures. One campaign of the IPv6,
+AP-CELL, AP-DID and AP-OOOC suites against the conformant DUT, with a fault injected into two tests in three
 (tests/integration/chaos.py: QEMU killed, console socket closed, link
 socket closed, a peer that raises, and - as root, on a tmpfs of its own -
 the evidence disk full) and the campaign itself SIGKILLed half-way and
@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 SELECTION = ["--", "-p", "tests.integration.chaos", "-m", "not slow"]
 MIN_FAULTS = 20
 KILL_AFTER_RECORDS = 20
-CASES = 49 + 19  # IPv6 and AP-CELL, without the slow ones
+CASES = 49 + 19 + 20  # IPv6, AP-CELL (without the slow ones), AP-DID and AP-OOOC
 NOT_APPLICABLE = ("test_extended_pco_is_used", "test_ue_network_capability_declares_control_plane_ciot")  # NB-IoT only
 # Faults that take the resource at once; a raising peer waits for the next frame.
 IMMEDIATE_FAULTS = ("kill-qemu", "close-link")

@@ -29,7 +29,7 @@ from harness.identity.document import DidDocument, parse_document
 from harness.identity.errors import IdentityError
 from harness.tester import TesterNode
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import configure_by_router
+from testsuites.ipv6.conftest import configure_by_router, echo_until_reply
 
 DEVICE_INFO_TIMEOUT_S = 30.0
 REGISTER_TIMEOUT_S = 60.0  # the factory step: the unit posts its document and record (each wget bounded at 10 s)
@@ -37,13 +37,27 @@ REGISTER_TIMEOUT_S = 60.0  # the factory step: the unit posts its document and r
 AUTH_TIMEOUT_S = 15.0
 
 
+def configure_unit(dut: Dut, tester: TesterNode) -> IPAddress | None:
+    """The unit's global address from the tester's router advertisement,
+    once usable: a tentative address answers nothing (RFC 4862 5.4), and
+    until its DAD is over the unit would source its connections from
+    another interface's address. Bounded; a unit that ignores echoes is
+    judged by the cases, not here."""
+    address = configure_by_router(dut, tester).address
+    if address is not None:
+        echo_until_reply(dut, tester, address)
+    return address
+
+
 @dataclass
 class IdentityLab:
     dut: Dut
+    tester: TesterNode
     config: LabConfig
     claims: IdentityClaims
     stack: HostStack
     address: IPAddress | None
+    generation: int  # the DUT boot the address belongs to
     journal: HttpJournal
     resolver: UniversalResolver | BifResolver
     handles: HandleResolver
@@ -67,6 +81,8 @@ class IdentityLab:
         return did
 
     def unit_address(self) -> IPAddress:
+        if self.dut.generation != self.generation:  # revived since: its addresses are gone
+            self.address, self.generation = configure_unit(self.dut, self.tester), self.dut.generation
         if self.address is None:
             nonconformant("RFC4862-5.5.3", "an address formed from the tester's prefix, to reach the unit's endpoint",
                           "none formed")
@@ -136,7 +152,8 @@ def identity(request, dut: Dut, tester: TesterNode, lab_config: LabConfig):
     suffix = f"-{context.worker}" if context.worker else ""
     evidence = context.evidence_dir / f"identity{suffix}"
     journal = HttpJournal(evidence / "http.jsonl")
-    address = configure_by_router(dut, tester).address
+    generation = dut.generation
+    address = configure_unit(dut, tester)
     with HostStack(tester) as stack:
         services = None
         try:
@@ -154,7 +171,7 @@ def identity(request, dut: Dut, tester: TesterNode, lab_config: LabConfig):
                 resolver = BifResolver(f"{resolver_url}/bif" if services_config.emulated else resolver_url, journal, connect)
             else:
                 resolver = UniversalResolver(resolver_url, journal, connect)
-            yield IdentityLab(dut, lab_config, claims, stack, address, journal, resolver,
+            yield IdentityLab(dut, tester, lab_config, claims, stack, address, generation, journal, resolver,
                               HandleResolver(identifier_url, journal, connect), services)
         finally:
             if services is not None:
