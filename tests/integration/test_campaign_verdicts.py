@@ -175,7 +175,7 @@ def test_sm2_lab_passes_the_identity_suites_and_an_ed25519_unit_fails_its_key_ca
     verdicts = {name: r["status"] for name, r in statuses(campaign).items()}
     assert result.returncode == EXIT_ALL_PASSED, result.stdout[-3000:]
     assert verdicts.pop("test_console_imei_is_the_module_imei_and_the_nas_imeisv") == "skipped"
-    assert len(verdicts) == 19 and set(verdicts.values()) == {"passed"}, verdicts
+    assert len(verdicts) == 21 and set(verdicts.values()) == {"passed"}, verdicts
     device_did = json.loads(next((campaign / "evidence").glob("run-1/device-info.json")).read_text())["did"]
     assert device_did.startswith("did:bid:zf"), device_did
     config = profile_config(base, "did-keytype-mismatch", tmp_path)

@@ -49,6 +49,14 @@ MALFORMED = [
     ("unknown NIC model", lambda t: t.replace("model: e1000", "model: ne2k"), "dut.nic.model", "model: ne2k"),
     ("boot timeout negative", lambda t: t.replace("boot_timeout_s: 90", "boot_timeout_s: -1"), "dut.boot_timeout_s", "boot_timeout_s"),
     ("empty accel list", lambda t: t.replace("accel: [tcg]", "accel: []"), "dut.accel", "accel:"),
+    ("register without {url}", lambda t: t.replace("register_identity: didctl register {url}", "register_identity: didctl register"),
+     "declaration.commands.register_identity", "register_identity:"),
+    ("endpoint without {address}", lambda t: t.replace('auth_endpoint: "http://[{address}]/cgi-bin/bidauth"', 'auth_endpoint: "http://dut/auth"'),
+     "declaration.identity.auth_endpoint", "auth_endpoint:"),
+    ("unknown key type", lambda t: t.replace("key_type: Ed25519", "key_type: RSA"), "declaration.identity.key_type", "key_type:"),
+    ("unknown identifier scheme", lambda t: t.replace("{scheme: gtin,", "{scheme: isbn,"), "declaration.identity.identifiers.1.scheme", "scheme: isbn"),
+    ("real resolver without URLs", lambda t: t.replace("identity:\n  emulated: true", "identity:  # the lab's\n  emulated: false"),
+     "identity", "identity:  # the lab's"),
 ]
 
 

@@ -10,23 +10,28 @@ from __future__ import annotations
 import json
 import secrets
 import socket
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import allure
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from netaddr import IPAddress
 
 from harness.config.models import IdentityClaims, LabConfig
 from harness.context import CONTEXT_KEY, Dut
 from harness.drivers.console import run_command
 from harness.drivers.hoststack import HostStack
-from harness.drivers.http import HttpExchange, HttpJournal, HttpUnreachable, default_connect, request
+from harness.drivers.http import HttpExchange, HttpJournal, HttpUnreachable, default_connect
+from harness.drivers.http import request as http_request
 from harness.drivers.resolver import BifResolver, HandleResolver, Resolution, UniversalResolver
 from harness.errors import HarnessError
 from harness.identity import bidauth
 from harness.identity.document import DidDocument, parse_document
 from harness.identity.errors import IdentityError
+from harness.identity.keys import PublicKey
+from harness.identity.methods import bif_public_key_hex, did_bid
 from harness.tester import TesterNode
 from harness.verdict import nonconformant
 from testsuites.ipv6.conftest import configure_by_router, echo_until_reply
@@ -62,6 +67,7 @@ class IdentityLab:
     resolver: UniversalResolver | BifResolver
     handles: HandleResolver
     services: object | None  # fixtures.identity.services.IdentityServices, when emulated
+    platform: Platform | None  # registered with the emulated services, for mutual authentication
 
     # -- the unit ---------------------------------------------------------------
     def device_info(self, dut: Dut | None = None) -> dict[str, str]:
@@ -89,12 +95,16 @@ class IdentityLab:
         return self.address
 
     def challenge(self, nonce_hex: str) -> HttpExchange:
-        """POST a bidauth_challenge to the unit's endpoint, over the DUT's link.
+        """POST a bidauth_challenge to the unit's endpoint, over the DUT's link."""
+        return self.post(bidauth.challenge(nonce_hex))
+
+    def post(self, message: dict) -> HttpExchange:
+        """POST a BIDAuth message to the unit's endpoint, over the DUT's link.
         No answer at all is the unit's failure: its endpoint must answer."""
         url = self.claims.auth_endpoint.format(address=self.unit_address())
         try:
-            return request("POST", url, journal=self.journal, body=bidauth.challenge(nonce_hex),
-                           timeout=AUTH_TIMEOUT_S, connect=self.stack.connect)
+            return http_request("POST", url, journal=self.journal, body=message, timeout=AUTH_TIMEOUT_S,
+                           connect=self.stack.connect)
         except HttpUnreachable as exc:
             self.check_lab()
             nonconformant("DID-AUTH-CHALLENGE", f"an answer from the authentication endpoint {url}", str(exc))
@@ -120,6 +130,32 @@ class IdentityLab:
             return parse_document(resolution.document, did)
         except IdentityError as exc:
             nonconformant("DIDCORE-5.1.1", "a valid DID document", str(exc))
+
+
+class Platform:
+    """The harness as the platform the unit authenticates (mutual BIDAuth):
+    an Ed25519 key made for the campaign, its did:bid, and its document
+    registered with the lab's services."""
+
+    def __init__(self) -> None:
+        self._key = Ed25519PrivateKey.generate()
+        self.public_key = PublicKey("Ed25519", self._key.public_key().public_bytes_raw())
+        self.did = did_bid(self.public_key)
+
+    def document(self) -> dict:
+        return {"@context": ["https://www.w3.org/ns/did/v1"], "id": self.did,
+                "verificationMethod": [{"id": f"{self.did}#key-1", "type": "Ed25519", "controller": self.did,
+                                        "publicKeyHex": bif_public_key_hex(self.public_key)}],
+                "authentication": [f"{self.did}#key-1"]}
+
+    def response(self, nonce_hex: str, signer: Ed25519PrivateKey | None = None) -> dict:
+        """A bidauth_response over the nonce, signed by this platform (or by `signer`, with its key)."""
+        signer = signer or self._key
+        key = PublicKey("Ed25519", signer.public_key().public_bytes_raw())
+        return {"@type": bidauth.ENVELOPE_TYPE, "@id": str(uuid.uuid4()),
+                "content": {"type": "bidauth_response", "plainText": nonce_hex, "bid": self.did,
+                            "publicKey": bif_public_key_hex(key), "cryptoType": "ED25519",
+                            "signText": signer.sign(bytes.fromhex(nonce_hex)).hex()}}
 
 
 def fresh_nonce(size: int = bidauth.NONCE_BYTES) -> bytes:
@@ -165,14 +201,20 @@ def identity(request, dut: Dut, tester: TesterNode, lab_config: LabConfig):
                 if register is None:
                     raise HarnessError("emulated identity services need the DUT's register_identity command")
                 run_command(dut.console, register.format(url=base), REGISTER_TIMEOUT_S)
+                platform = Platform()
+                registered = http_request("POST", f"{base}/1.0/register", journal=journal, timeout=REGISTER_TIMEOUT_S,
+                                     connect=connect, body={"did": platform.did, "didDocument": platform.document()})
+                if registered.status != 201:
+                    raise HarnessError(f"the platform's DID was not registered: HTTP {registered.status}")
             else:
                 resolver_url, identifier_url, connect = services_config.resolver, services_config.identifier_service, default_connect
+                platform = None  # a real lab's platform identity is the lab's to register
             if services_config.resolver_api == "bif":
                 resolver = BifResolver(f"{resolver_url}/bif" if services_config.emulated else resolver_url, journal, connect)
             else:
                 resolver = UniversalResolver(resolver_url, journal, connect)
             yield IdentityLab(dut, tester, lab_config, claims, stack, address, generation, journal, resolver,
-                              HandleResolver(identifier_url, journal, connect), services)
+                              HandleResolver(identifier_url, journal, connect), services, platform)
         finally:
             if services is not None:
                 services.close()
