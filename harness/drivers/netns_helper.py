@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
         return 1
     socket.send_fds(channel, [b"ready"], [tap])
     # Until the harness closes its end or dies: then the namespaces go.
-    while (request := channel.recv(16)) == SOCKET_REQUEST:
+    while channel.recv(16) == SOCKET_REQUEST:
         with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as made:
             socket.send_fds(channel, [b"socket"], [made.fileno()])
     return 0

@@ -56,13 +56,17 @@ def _error_outcome(metadata: dict[str, Any]) -> Outcome | None:
     return PROBLEM_OUTCOMES.get(error) or (error if error in STATUS_OUTCOMES.values() else None)  # type: ignore[return-value]
 
 
-class UniversalResolver:
-    """GET {base}/1.0/identifiers/{did}."""
+class _ServiceClient:
+    """A client of one lab service at a base URL; every exchange journaled."""
 
     def __init__(self, base_url: str, journal: HttpJournal, connect: Connect = default_connect):
         self.base_url = base_url.rstrip("/")
         self.journal = journal
         self.connect = connect
+
+
+class UniversalResolver(_ServiceClient):
+    """GET {base}/1.0/identifiers/{did}."""
 
     def resolve(self, did: str) -> Resolution:
         exchange = request("GET", f"{self.base_url}/1.0/identifiers/{quote(did, safe=':')}", journal=self.journal,
@@ -87,13 +91,8 @@ class UniversalResolver:
         return Resolution(did, outcome, document if outcome in ("resolved", "deactivated") else None, metadata, exchange)
 
 
-class BifResolver:
+class BifResolver(_ServiceClient):
     """BIF's native node: GET {base}/{bid} -> {errorCode, data: {didDocument}}."""
-
-    def __init__(self, base_url: str, journal: HttpJournal, connect: Connect = default_connect):
-        self.base_url = base_url.rstrip("/")
-        self.journal = journal
-        self.connect = connect
 
     def resolve(self, did: str) -> Resolution:
         exchange = request("GET", f"{self.base_url}/{quote(did, safe=':')}", journal=self.journal,
@@ -121,13 +120,8 @@ class HandleRecord:
     exchange: HttpExchange
 
 
-class HandleResolver:
+class HandleResolver(_ServiceClient):
     """Identifier resolution, Handle REST style: GET {base}/api/handles/{handle}."""
-
-    def __init__(self, base_url: str, journal: HttpJournal, connect: Connect = default_connect):
-        self.base_url = base_url.rstrip("/")
-        self.journal = journal
-        self.connect = connect
 
     def resolve(self, handle: str) -> HandleRecord | None:
         """The record, or None when the service says the handle is not found."""

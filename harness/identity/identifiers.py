@@ -25,6 +25,11 @@ from harness.identity.errors import IdentityError
 Scheme = Literal["handle", "gtin", "imei", "oid"]
 HANDLE_PATTERN = re.compile(r"^(?P<prefix>\d+(?:\.\d+)*)/(?P<suffix>[\x21-\x7e]+)$")
 OID_PATTERN = re.compile(r"^[0-2](?:\.(?:0|[1-9]\d*))+$")
+# Schemes with a check digit: their digits, python-stdnum's validator, the rule.
+CHECKED = {
+    "gtin": (r"\d{8}|\d{12,14}", ean, "GTIN-8/12/13/14, GS1 mod-10 check digit"),
+    "imei": (r"\d{15}", imei, "15 digits with a Luhn check digit, TS 23.003 6.2 and B.2"),
+}
 
 
 class InvalidIdentifier(IdentityError):
@@ -55,20 +60,14 @@ def validate(scheme: Scheme, value: str) -> Identifier:
     elif scheme == "oid":
         if not OID_PATTERN.match(value):
             raise InvalidIdentifier(f"{value!r} is not an OID of dotted numeric arcs")
-    elif scheme == "gtin":
-        if not re.fullmatch(r"\d{8}|\d{12,14}", value):
-            raise InvalidIdentifier(f"{value!r} is not a GTIN-8, -12, -13 or -14 (digits only)")
+    elif scheme in CHECKED:
+        digits, checker, rule = CHECKED[scheme]
+        if not re.fullmatch(digits, value):
+            raise InvalidIdentifier(f"{value!r} is not a {scheme.upper()} ({rule}): wrong length or not digits only")
         try:
-            ean.validate(value)
+            checker.validate(value)
         except ValidationError as exc:
-            raise InvalidIdentifier(f"GTIN {value}: {exc} (GS1 mod-10 check digit)") from None
-    elif scheme == "imei":
-        if not re.fullmatch(r"\d{15}", value):
-            raise InvalidIdentifier(f"{value!r} is not a 15-digit IMEI (TS 23.003 6.2)")
-        try:
-            imei.validate(value)
-        except ValidationError as exc:
-            raise InvalidIdentifier(f"IMEI {value}: {exc} (Luhn check digit, TS 23.003 6.2 and B.2)") from None
+            raise InvalidIdentifier(f"{scheme.upper()} {value}: {exc} ({rule})") from None
     else:
         raise InvalidIdentifier(f"unknown identifier scheme {scheme!r}")
     return Identifier(scheme, value)

@@ -163,7 +163,11 @@ def fresh_nonce(size: int = bidauth.NONCE_BYTES) -> bytes:
 
 
 def _serve(stack: HostStack, tester: TesterNode, port: int, evidence: Path):
-    from fixtures.identity.services import IdentityServices
+    try:
+        from fixtures.identity.services import IdentityServices
+    except ImportError as exc:
+        raise HarnessError("the emulated identity services are fixtures of the checkout; an installed harness "
+                           "uses the lab's resolver and identifier service (identity.emulated: false)") from exc
 
     listening = stack.socket()
     try:
