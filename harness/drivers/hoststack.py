@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from harness.drivers.link import RECV_POLL_S, Frame
 from harness.drivers.netns_helper import SOCKET_REQUEST, TAP_NAME
-from harness.errors import HarnessError
+from harness.errors import HarnessError, LinkError
 from harness.process import die_with_parent
 from harness.tester import TesterNode
 
@@ -99,7 +99,14 @@ class HostStack:
             while not self._closed.is_set():
                 ready, _, _ = select.select([self._tap], [], [], RECV_POLL_S)
                 if ready:
-                    self.tester.link.send(os.read(self._tap, MAX_FRAME))
+                    frame = os.read(self._tap, MAX_FRAME)
+                    try:
+                        self.tester.link.send(frame)
+                    except LinkError:
+                        # The DUT's link is dead: the DUT reports that itself and
+                        # is revived (the tester rebinds); the stack's frames wait
+                        # for the new link, as on an unplugged cable.
+                        continue
         except Exception as exc:  # noqa: BLE001 - any cause ends the bridge: recorded, raised by run()
             if not self._closed.is_set():
                 self.failure = f"host stack bridge died: {type(exc).__name__}: {exc}"

@@ -44,6 +44,25 @@ class HttpExchange:
             raise ValueError(f"{self.method} {self.url} answered {self.status} with non-JSON: {self.body[:200]!r}") from exc
 
 
+WATCH_INTERVAL_S = 0.1
+
+
+def _watch(connection: http.client.HTTPConnection, abort_if: Callable[[], str | None], done: threading.Event,
+           aborted: list[str]) -> None:
+    """Cut the exchange's socket as soon as `abort_if` names a cause."""
+    while not done.wait(WATCH_INTERVAL_S):
+        cause = abort_if()
+        if cause is not None:
+            aborted.append(cause)
+            sock = connection.sock
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            return
+
+
 def default_connect(host: str, port: int, timeout: float) -> socket.socket:
     return socket.create_connection((host.strip("[]"), port), timeout=timeout)
 
@@ -81,9 +100,12 @@ class HttpJournal:
 
 
 def request(method: str, url: str, *, journal: HttpJournal, body: Any = None, accept: str | None = None,
-            timeout: float, connect: Connect = default_connect) -> HttpExchange:
+            timeout: float, connect: Connect = default_connect,
+            abort_if: Callable[[], str | None] | None = None) -> HttpExchange:
     """One HTTP/1.1 exchange (bounded by timeout), recorded in the journal.
-    `body` is sent as JSON. No answer raises HttpUnreachable."""
+    `body` is sent as JSON. No answer raises HttpUnreachable. `abort_if`
+    names a dead resource the answer depends on (the DUT): polled while
+    waiting, it ends the exchange at once instead of at the timeout."""
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname:
         raise HarnessError(f"only http:// URLs with a host are supported here, got {url!r}")
@@ -98,13 +120,20 @@ def request(method: str, url: str, *, journal: HttpJournal, body: Any = None, ac
         target += "?" + parts.query
     connection = _Connection(parts.hostname, parts.port or 80, timeout, connect)
     started = time.monotonic()
+    done = threading.Event()
+    aborted: list[str] = []
+    if abort_if is not None:
+        threading.Thread(target=_watch, args=(connection, abort_if, done, aborted), daemon=True,
+                         name=f"http watchdog {url}").start()
     try:
         connection.request(method, target, body=payload, headers=headers)
         answer = connection.getresponse()
         text = answer.read().decode("utf-8", errors="replace")
     except (OSError, http.client.HTTPException) as exc:
-        raise HttpUnreachable(f"{method} {url}: no answer ({type(exc).__name__}: {exc})") from exc
+        cause = f" ({aborted[0]})" if aborted else ""
+        raise HttpUnreachable(f"{method} {url}: no answer{cause} ({type(exc).__name__}: {exc})") from exc
     finally:
+        done.set()
         connection.close()
     exchange = HttpExchange(method, url, payload, answer.status, answer.getheader("Content-Type", ""), text,
                             time.monotonic() - started)

@@ -104,13 +104,22 @@ class IdentityLab:
         url = self.claims.auth_endpoint.format(address=self.unit_address())
         try:
             return http_request("POST", url, journal=self.journal, body=message, timeout=AUTH_TIMEOUT_S,
-                           connect=self.stack.connect)
+                                connect=self.stack.connect, abort_if=self.unit_unreachable)
         except HttpUnreachable as exc:
             self.check_lab()
             nonconformant("DID-AUTH-CHALLENGE", f"an answer from the authentication endpoint {url}", str(exc))
 
+    def unit_unreachable(self) -> str | None:
+        """Why the unit cannot answer: a dead DUT resource or host stack."""
+        return self.dut.failure() or self.stack.failure
+
+    def lab_failure(self) -> str | None:
+        """Why the lab cannot serve the case: that, or a lab service that failed."""
+        return self.unit_unreachable() or getattr(getattr(self.services, "registry", None), "failure", None)
+
     def check_lab(self) -> None:
-        cause = self.dut.failure() or self.stack.failure
+        """Before an absence or a refusal is judged: a broken lab is the lab's failure (broken), not the unit's."""
+        cause = self.lab_failure()
         if cause:
             raise HarnessError(f"identity lab lost: {cause}")
 

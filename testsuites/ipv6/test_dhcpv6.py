@@ -5,7 +5,7 @@ server hands out are then used. RFC 8504 makes DHCPv6 a SHOULD; the
 declaration's `dhcpv6` feature says the DUT implements it."""
 
 import pytest
-from scapy.layers.dhcp6 import DHCP6_Release, DHCP6_Reply
+from scapy.layers.dhcp6 import DHCP6_Release, DHCP6_Reply, DHCP6OptIAAddress
 from scapy.layers.inet6 import IPv6
 
 from harness.findings import advise
@@ -122,13 +122,17 @@ def test_address_from_dhcpv6_is_used(dut, tester, server, dut_link_local):
     prefix = server.pool
     mark = dut.recorder.mark()
     tester.router_advertisement(prefix, autonomous=False, managed=True)
-    if wait_for_server_reply(dut, tester, mark, DHCPV6_LEASE_WAIT_S) is None:
+    reply = dut.recorder.wait_for(lambda p: sent_by(p, tester.mac) and DHCP6_Reply in p and DHCP6OptIAAddress in p,
+                                  DHCPV6_LEASE_WAIT_S, since=mark, direction="tx")
+    if reply is None:
         nonconformant(
             "RFC8415-18.2.2",
             f"Solicit, then a Request for the advertised address, within {DHCPV6_LEASE_WAIT_S:.0f} s of an RA with M=1",
             f"{len(dut_messages(dut, mark, is_solicit))} Solicit(s) and no Request",
         )
-    leased = next(iter(server.leases.values()))
+    # The address this boot's client was given (a DUT revived since an
+    # earlier case has a new DUID, and its old lease is still in the server).
+    leased = ip(reply.packet[DHCP6OptIAAddress].addr)
     answer = echo_until_reply(dut, tester, leased, source=tester.claim(ip(prefix.first | 0xA6)))
     if answer is None or ip(answer.packet[IPv6].src) != leased:
         seen = f"reply from {answer.packet[IPv6].src}" if answer else "no reply"
