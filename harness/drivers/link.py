@@ -211,6 +211,12 @@ class UdpDatagramLink:
     def connect_peer(self, port: int) -> None:
         self._peer = (self.host, port)
 
+    @property
+    def closed(self) -> bool:
+        """The socket is gone (closed under the receiver): known at once,
+        before the receiver's next poll notices."""
+        return self._sock.fileno() == -1
+
     def _receive(self) -> bytes | None:
         try:
             data, _ = self._sock.recvfrom(MAX_FRAME)

@@ -155,6 +155,8 @@ class QemuMachine:
         """Why this machine cannot serve a test any more, or None."""
         if self._process is not None and self._process.poll() is not None and not self._stopping.is_set():
             return f"QEMU exited (status {self._process.returncode})"
+        if self.link.closed and not self._stopping.is_set():
+            return f"link udp:{self.link.port} died: its socket was closed"
         return None
 
     def wait_ready(self, since_mark: bool = False) -> None:
