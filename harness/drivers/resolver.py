@@ -64,13 +64,26 @@ class _ServiceClient:
         self.journal = journal
         self.connect = connect
 
+    def _get(self, path: str, accept: str | None = None) -> HttpExchange:
+        return request("GET", f"{self.base_url}{path}", journal=self.journal, accept=accept,
+                       timeout=RESOLVER_TIMEOUT_S, connect=self.connect)
+
+    def _coded_answer(self, path: str, code_member: str, shape: str) -> tuple[dict[str, Any], Any, HttpExchange]:
+        """GET a JSON answer that carries a result code (BIF's errorCode, Handle's responseCode)."""
+        exchange = self._get(path)
+        try:
+            answer = exchange.json()
+            code = answer[code_member]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ResolverAnswerError(f"not a {shape} answer: {exchange.body[:200]!r}") from exc
+        return answer, code, exchange
+
 
 class UniversalResolver(_ServiceClient):
     """GET {base}/1.0/identifiers/{did}."""
 
     def resolve(self, did: str) -> Resolution:
-        exchange = request("GET", f"{self.base_url}/1.0/identifiers/{quote(did, safe=':')}", journal=self.journal,
-                           accept=RESOLUTION_ACCEPT, timeout=RESOLVER_TIMEOUT_S, connect=self.connect)
+        exchange = self._get(f"/1.0/identifiers/{quote(did, safe=':')}", accept=RESOLUTION_ACCEPT)
         outcome = STATUS_OUTCOMES.get(exchange.status, "error")
         try:
             answer = exchange.json() if exchange.body.strip() else {}
@@ -95,13 +108,7 @@ class BifResolver(_ServiceClient):
     """BIF's native node: GET {base}/{bid} -> {errorCode, data: {didDocument}}."""
 
     def resolve(self, did: str) -> Resolution:
-        exchange = request("GET", f"{self.base_url}/{quote(did, safe=':')}", journal=self.journal,
-                           timeout=RESOLVER_TIMEOUT_S, connect=self.connect)
-        try:
-            answer = exchange.json()
-            code = answer["errorCode"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ResolverAnswerError(f"not a BIF resolver answer: {exchange.body[:200]!r}") from exc
+        answer, code, exchange = self._coded_answer(f"/{quote(did, safe=':')}", "errorCode", "BIF resolver")
         if code == BIF_NOT_FOUND:
             return Resolution(did, "notFound", None, {"errorCode": code}, exchange)
         document = (answer.get("data") or {}).get("didDocument")
@@ -125,13 +132,7 @@ class HandleResolver(_ServiceClient):
 
     def resolve(self, handle: str) -> HandleRecord | None:
         """The record, or None when the service says the handle is not found."""
-        exchange = request("GET", f"{self.base_url}/api/handles/{quote(handle, safe='/.')}", journal=self.journal,
-                           timeout=RESOLVER_TIMEOUT_S, connect=self.connect)
-        try:
-            answer = exchange.json()
-            code = answer["responseCode"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ResolverAnswerError(f"not a Handle REST answer: {exchange.body[:200]!r}") from exc
+        answer, code, exchange = self._coded_answer(f"/api/handles/{quote(handle, safe='/.')}", "responseCode", "Handle REST")
         if code == HANDLE_NOT_FOUND:
             return None
         if code != HANDLE_SUCCESS or not isinstance(answer.get("values"), list):

@@ -75,16 +75,15 @@ def _chaos_campaign(config: Path, reports: Path, log: Path, env: dict[str, str])
     resumed = campaign("--lab-config", str(config), "--reports", str(reports), "--resume", str(root), *SELECTION, env=env)
 
     injected = [json.loads(line) for line in log.read_text().splitlines()]
-    faulted_by = {entry["test"]: entry["fault"] for entry in injected}
+    faulted = {entry["test"]: entry["fault"] for entry in injected}
     records = read_records(root / "evidence" / "tests")
     statuses = {nodeid: record.status for nodeid, record in records.items()}
     print(f"{len(injected)} faults injected + 1 campaign SIGKILL; verdicts: "
           f"{ {s: list(statuses.values()).count(s) for s in set(statuses.values())} }")
     assert len(injected) + 1 >= MIN_FAULTS
-    failed = {nodeid: (faulted_by.get(nodeid), record.message) for nodeid, record in records.items() if record.status == "failed"}
+    failed = {nodeid: (faulted.get(nodeid), record.message) for nodeid, record in records.items() if record.status == "failed"}
     assert failed == {}, "a lab fault read as a product failure (test: (fault injected, message))"
     assert len(records) == CASES, "every case has exactly one verdict after the resume"
-    faulted = {entry["test"]: entry["fault"] for entry in injected}
     for nodeid, record in records.items():
         if nodeid.endswith(NOT_APPLICABLE):
             assert record.status == "skipped", (nodeid, record.status)

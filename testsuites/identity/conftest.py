@@ -70,11 +70,12 @@ class IdentityLab:
     platform: Platform | None  # registered with the emulated services, for mutual authentication
 
     # -- the unit ---------------------------------------------------------------
-    def device_info(self, dut: Dut | None = None) -> dict[str, str]:
+    def device_info(self, console=None) -> dict[str, str]:
+        """What a unit's device-info command prints (this unit's, or the one on `console`)."""
         command = self.config.declaration.commands.device_info
         if command is None:
             pytest.skip("the DUT declares no device_info command")
-        output = run_command((dut or self.dut).console, command, DEVICE_INFO_TIMEOUT_S).output
+        output = run_command(console or self.dut.console, command, DEVICE_INFO_TIMEOUT_S).output
         return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
 
     def did(self) -> str:

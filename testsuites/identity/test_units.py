@@ -40,7 +40,7 @@ def test_two_units_of_one_image_have_different_dids(identity, dut, lab_config):
                               store_drive_args(work / "store.img", lab_config.dut.store_mb or 1))
         try:
             machine.start()
-            second = identity.device_info(_Unit(machine)).get("did")
+            second = identity.device_info(machine.console).get("did")
         finally:
             machine.stop()
             recorder.close()
@@ -49,9 +49,3 @@ def test_two_units_of_one_image_have_different_dids(identity, dut, lab_config):
     if second == first:
         nonconformant("DID-KEY-PERSISTENCE", "a different DID on another unit of the image", f"both are {first}")
 
-
-class _Unit:
-    """What device_info needs of a unit: its console."""
-
-    def __init__(self, machine: QemuMachine):
-        self.console = machine.console
