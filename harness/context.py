@@ -28,6 +28,7 @@ class CampaignContext:
     worker: str | None = None  # the pytest-xdist worker (one per DUT instance), if any
     # Extra emulator arguments the lab adds to the DUT (the cellular lab's module and PDN wiring).
     machine_args: list[str] = field(default_factory=list)
+    dut: Dut | None = None  # the session's DUT, while booted (revived before each test that needs it)
 
     def unit_store(self) -> Path:
         """The DUT unit's persistent store (its keys): kept across its boots

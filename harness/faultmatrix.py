@@ -60,7 +60,8 @@ class ProfileRun:
                 continue
             expected = "failed" if case in self.targets else "passed"
             if verdict != expected:
-                out.append(f"{self.profile}: {case} expected {expected}, got {verdict}")
+                why = self.messages.get(case, "").splitlines()[:1]
+                out.append(f"{self.profile}: {case} expected {expected}, got {verdict}" + "".join(f" ({line[:300]})" for line in why))
         return out
 
 

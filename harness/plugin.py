@@ -185,34 +185,38 @@ def _shut_down(machine: Machine, recorder: FrameRecorder) -> None:
 @pytest.fixture(scope="session")
 def dut(request: pytest.FixtureRequest) -> Iterator[Dut]:
     """Boots the DUT once per session; every test using it is `broken` if
-    that fails. Revived between tests when a resource dies (_dut_alive)."""
+    that fails. Revived between tests when a resource dies (pytest_runtest_setup)."""
     context = _context(request)
     cellular = context.config.cellular
     if cellular is not None and cellular.emulated:
         request.getfixturevalue("cellular")  # the module must listen before QEMU connects to it
     dut = Dut(context.config, *_boot(context))
+    context.dut = dut
     try:
         yield dut
     finally:
+        context.dut = None
         _shut_down(dut.machine, dut.recorder)
 
 
-@pytest.fixture(autouse=True)
-def _dut_alive(request: pytest.FixtureRequest) -> None:
-    """Before a test that needs the DUT: if a resource died (QEMU exited, the
-    console or link failed), the test that saw it is already `broken` with
-    the cause; bring the DUT back so this one runs. A DUT that cannot be
-    brought back makes this test broken too, with the reason."""
-    if "dut" not in request.fixturenames:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before a test that needs the DUT, and before any of its fixtures (a
+    package's or module's fixture set up for it must meet a live DUT too): if
+    a resource died (QEMU exited, the console or link failed), the test that
+    saw it is already `broken` with the cause; bring the DUT back so this one
+    runs. A DUT that cannot be brought back makes this test broken too."""
+    context = item.config.stash.get(CONTEXT_KEY, None)
+    if context is None or context.dut is None or "dut" not in getattr(item, "fixturenames", ()):
         return
-    dut: Dut = request.getfixturevalue("dut")
+    dut = context.dut
     cause = dut.failure()
     if cause is None:
         return
     dut.lost = f"DUT lost ({cause}); reviving it failed"
     _shut_down(dut.machine, dut.recorder)
     try:
-        machine, recorder = _boot(_context(request))
+        machine, recorder = _boot(context)
     except HarnessError as exc:
         dut.lost = f"DUT lost ({cause}); reviving it failed: {exc}"
         raise
