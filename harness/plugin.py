@@ -38,7 +38,6 @@ from harness.tester import TesterNode
 pytest_plugins = ["harness.evidence.collector"]
 
 LINK_RESTART_TIMEOUT_S = 30.0
-DEVICE_INFO_TIMEOUT_S = 30.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -225,13 +224,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def _record_device_info(config: LabConfig, machine: Machine, run_dir: Path) -> None:
     """What the device says about itself, for the DUT identity in the bundle."""
-    from harness.drivers.console import run_command
+    from harness.drivers.console import device_info
 
     command = config.declaration.commands.device_info
     if not command or machine.console is None:
         return
-    result = run_command(machine.console, command, DEVICE_INFO_TIMEOUT_S)
-    fields = dict(line.split("=", 1) for line in result.output.splitlines() if "=" in line)
+    fields = device_info(machine.console, command)
     write_text_atomically(run_dir / "device-info.json", json.dumps(fields, indent=2) + "\n")
 
 

@@ -170,3 +170,12 @@ def run_command(console: SerialConsole, command: str, timeout: float, accept: Co
     if result.exit_status not in accept:
         raise CommandFailed(command, result.exit_status, result.output)
     return result
+
+
+DEVICE_INFO_TIMEOUT_S = 30.0  # a lab allowance: the declared device-info command prints a few lines
+
+
+def device_info(console: SerialConsole, command: str) -> dict[str, str]:
+    """What the declared device-info command prints: one key=value per line."""
+    output = run_command(console, command, DEVICE_INFO_TIMEOUT_S).output
+    return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)

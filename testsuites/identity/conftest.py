@@ -21,7 +21,7 @@ from netaddr import IPAddress
 
 from harness.config.models import IdentityClaims, LabConfig
 from harness.context import CONTEXT_KEY, Dut
-from harness.drivers.console import run_command
+from harness.drivers.console import device_info, run_command
 from harness.drivers.hoststack import HostStack
 from harness.drivers.http import HttpExchange, HttpJournal, HttpUnreachable, default_connect
 from harness.drivers.http import request as http_request
@@ -36,7 +36,6 @@ from harness.tester import TesterNode
 from harness.verdict import nonconformant
 from testsuites.ipv6.conftest import configure_by_router, echo_until_reply
 
-DEVICE_INFO_TIMEOUT_S = 30.0
 REGISTER_TIMEOUT_S = 60.0  # the factory step: the unit posts its document and record (each wget bounded at 10 s)
 # The unit signs with openssl under TCG: measured 0.1-0.3 s; a bound, not an expectation.
 AUTH_TIMEOUT_S = 15.0
@@ -75,8 +74,7 @@ class IdentityLab:
         command = self.config.declaration.commands.device_info
         if command is None:
             pytest.skip("the DUT declares no device_info command")
-        output = run_command(console or self.dut.console, command, DEVICE_INFO_TIMEOUT_S).output
-        return dict(line.split("=", 1) for line in output.splitlines() if "=" in line)
+        return device_info(console or self.dut.console, command)
 
     def did(self) -> str:
         """The unit's DID: declared, else what its device-info command prints."""
