@@ -332,6 +332,13 @@ class CellularClaims(Strict):
     psm_t3412_extended_s: int | None = Field(default=None, ge=0, description="T3412 extended the terminal requests")
     edrx_value: str | None = Field(default=None, pattern=r"^[01]{4}$", description="+CEDRXS requested eDRX value")
     attach_without_pdn: bool = False
+    # The licensed module (AP-ACCESS): what its +CGMR answers, and the TACs
+    # (IMEI digits 1-8, TS 23.003 6.2.1) allotted to its model.
+    module_revision: str | None = Field(default=None, description="the module's firmware revision (+CGMR)")
+    module_tacs: list[Annotated[str, Field(pattern=r"^\d{8}$")]] = Field(
+        default_factory=list, description="Type Allocation Codes of the licensed module model")
+    network_access_licence: str | None = Field(
+        default=None, description="the terminal's MIIT network-access licence number, as on its label")
 
 
 class IdentityServices(Strict):

@@ -124,7 +124,7 @@ class CellularEmulators:
                 "usim": {"imsi": usim.imsi, "k": k, "opc": opc}, "imei": claims.imei,
                 "software_version": claims.software_version, "rat": cell.rat,
                 "radio_port": self.network.ports["radio"], "manufacturer": claims.module_manufacturer,
-                "model": claims.module_model, "revision": f"{claims.module_model}-EMULATED",
+                "model": claims.module_model, "revision": claims.module_revision or f"{claims.module_model}-EMULATED",
                 "faults": cellular.module_faults,
             }, workdir / "module.log")
         except BaseException:

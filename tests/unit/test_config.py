@@ -55,6 +55,8 @@ MALFORMED = [
      "declaration.identity.auth_endpoint", "auth_endpoint:"),
     ("unknown key type", lambda t: t.replace("key_type: Ed25519", "key_type: RSA"), "declaration.identity.key_type", "key_type:"),
     ("unknown identifier scheme", lambda t: t.replace("{scheme: gtin,", "{scheme: isbn,"), "declaration.identity.identifiers.1.scheme", "scheme: isbn"),
+    ("TAC not 8 digits", lambda t: t.replace('module_tacs: ["49015420"]', 'module_tacs: ["4901542"]'),
+     "declaration.cellular.module_tacs.0", "module_tacs:"),
     ("real resolver without URLs", lambda t: t.replace("identity:\n  emulated: true", "identity:  # the lab's\n  emulated: false"),
      "identity", "identity:  # the lab's"),
 ]
