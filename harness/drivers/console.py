@@ -8,7 +8,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Container, Protocol
+from typing import Callable, Container, Protocol
 
 import serial
 
@@ -16,6 +16,10 @@ from harness.drivers.port_reader import PortReader
 from harness.errors import CommandFailed, ConsoleError, ConsoleTimeout
 
 TAIL_CHARS = 2000
+# How often a wait asks whether the machine behind the console died another
+# way (its network link): a command waiting for traffic that can no longer
+# come ends then, not at its timeout.
+MACHINE_CHECK_S = 0.1
 
 
 class Console(Protocol):
@@ -51,7 +55,9 @@ class SerialConsole(PortReader):
 
     _error = ConsoleError
 
-    def __init__(self, url: str, transcript_path: Path, baudrate: int = 115200):
+    def __init__(self, url: str, transcript_path: Path, baudrate: int = 115200,
+                 machine_failure: Callable[[], str | None] | None = None):
+        self._machine_failure = machine_failure
         self._open(url, baudrate, "console")
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._text = ""
@@ -92,10 +98,14 @@ class SerialConsole(PortReader):
                     return match
                 if self._failure is not None:
                     raise ConsoleError(f"console {self.url} died: {self._failure}; last output:\n{self.tail()}")
+                machine_failure = self._machine_failure() if self._machine_failure else None
+                if machine_failure:
+                    raise ConsoleError(f"console {self.url}: the machine failed while waiting: {machine_failure}; "
+                                       f"last output:\n{self.tail()}")
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._closed:
                     raise ConsoleTimeout(pattern, timeout, self.tail())
-                self._changed.wait(remaining)
+                self._changed.wait(min(remaining, MACHINE_CHECK_S) if self._machine_failure else remaining)
 
     def send_line(self, text: str) -> None:
         self.write(text.encode() + b"\n")

@@ -107,7 +107,8 @@ class QemuMachine:
                 break
             if attempt == START_ATTEMPTS or "in use" not in _tail(self.stderr_log):
                 raise MachineError(f"QEMU did not start; stderr:\n{_tail(self.stderr_log)}")
-        self.console = SerialConsole(f"socket://127.0.0.1:{self._console_port}", self.transcript_path)
+        self.console = SerialConsole(f"socket://127.0.0.1:{self._console_port}", self.transcript_path,
+                                     machine_failure=self._link_failure)
         started = time.monotonic()
         self._qmp_cmd("cont")
         self.wait_ready()
@@ -158,6 +159,11 @@ class QemuMachine:
         if self.link.closed and not self._stopping.is_set():
             return f"link udp:{self.link.port} died: its socket was closed"
         return None
+
+    def _link_failure(self) -> str | None:
+        """What ends a console wait besides the console itself: QEMU gone or its link dead."""
+        recorder_failure = self.link.recorder.failure
+        return self.failure() or (str(recorder_failure) if recorder_failure is not None else None)
 
     def wait_ready(self, since_mark: bool = False) -> None:
         console = opened(self.console)

@@ -13,7 +13,7 @@ from harness.config import load_lab_config
 from harness.drivers.console import run_command
 from harness.drivers.link import FrameRecorder
 from harness.drivers.qemu import QemuMachine
-from harness.errors import BootError, ConfigError, HarnessError
+from harness.errors import BootError, ConfigError, ConsoleError, HarnessError
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, LINK_UP_ALLOWANCE_S
 
 PROCESS_EXIT_WAIT_S = 15.0
@@ -76,6 +76,15 @@ def test_link_down_through_qmp_cuts_the_wire(machine):
     mark = recorder.mark()
     run_command(machine.console, restart, timeout=30)
     assert recorder.wait_for(lambda p: True, timeout=DAD_PROBE_WAIT_S, since=mark) is not None
+
+
+def test_a_console_wait_ends_at_once_when_the_link_dies(machine):
+    """A command waiting on the console (for traffic that will never come)
+    is told the link died, instead of waiting for the command's end."""
+    machine.start()
+    machine.link._sock.close()  # as the chaos test's close-link fault does
+    with pytest.raises(ConsoleError, match="died"):
+        run_command(machine.console, "sleep 20", timeout=30)  # without the check: returns after 20 s
 
 
 def test_reset_reboots_to_ready(machine):
