@@ -19,6 +19,7 @@ declare -A NEEDED=(
     [nsenter]=util-linux
     [tshark]=tshark        # the independent NAS decoder the cellular traces are cross-checked with
     [openssl]=openssl      # SM2 and Ed25519 signatures the identity knowledge is cross-checked with
+    [nmap]=nmap            # the port scanner of the AP-SECID suite (run in the host stack)
 )
 
 missing=()

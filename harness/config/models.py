@@ -207,6 +207,15 @@ class IdentityClaims(Strict):
         return value
 
 
+class ExposedService(Strict):
+    """A network service the device declares it offers (AP-SECID: exposed
+    services are the declared ones, EN 303 645 5.6-2)."""
+
+    protocol: Literal["tcp", "udp"]
+    port: int = Field(ge=1, le=65535)
+    purpose: str = Field(min_length=1)
+
+
 class Declaration(Strict):
     """What the device claims, like a PICS: tests that do not apply are skipped."""
 
@@ -217,6 +226,16 @@ class Declaration(Strict):
     commands: ConsoleCommands = Field(default_factory=ConsoleCommands)
     cellular: CellularClaims | None = None
     identity: IdentityClaims | None = None
+    services: list[ExposedService] = Field(default_factory=list, description="every port the device listens on")
+
+    @field_validator("services")
+    @classmethod
+    def _services_once_each(cls, value: list[ExposedService]) -> list[ExposedService]:
+        seen = [(service.protocol, service.port) for service in value]
+        repeated = sorted({f"{protocol}/{port}" for protocol, port in seen if seen.count((protocol, port)) > 1})
+        if repeated:
+            raise ValueError(f"declared more than once: {', '.join(repeated)}")
+        return value
 
 
 class Tester(Strict):

@@ -57,6 +57,9 @@ MALFORMED = [
     ("unknown identifier scheme", lambda t: t.replace("{scheme: gtin,", "{scheme: isbn,"), "declaration.identity.identifiers.1.scheme", "scheme: isbn"),
     ("TAC not 8 digits", lambda t: t.replace('module_tacs: ["49015420"]', 'module_tacs: ["4901542"]'),
      "declaration.cellular.module_tacs.0", "module_tacs:"),
+    ("a service declared twice", lambda t: t.replace("{protocol: udp, port: 546, purpose: DHCPv6 client}",
+                                                     "{protocol: tcp, port: 80, purpose: again}"),
+     "declaration.services", "services:"),
     ("real resolver without URLs", lambda t: t.replace("identity:\n  emulated: true", "identity:  # the lab's\n  emulated: false"),
      "identity", "identity:  # the lab's"),
 ]

@@ -34,23 +34,11 @@ from harness.identity.keys import PublicKey
 from harness.identity.methods import bif_public_key_hex, did_bid
 from harness.tester import TesterNode
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import configure_by_router, echo_until_reply
+from testsuites.ipv6.conftest import configure_unit
 
 REGISTER_TIMEOUT_S = 60.0  # the factory step: the unit posts its document and record (each wget bounded at 10 s)
 # The unit signs with openssl under TCG: measured 0.1-0.3 s; a bound, not an expectation.
 AUTH_TIMEOUT_S = 15.0
-
-
-def configure_unit(dut: Dut, tester: TesterNode) -> IPAddress | None:
-    """The unit's global address from the tester's router advertisement,
-    once usable: a tentative address answers nothing (RFC 4862 5.4), and
-    until its DAD is over the unit would source its connections from
-    another interface's address. Bounded; a unit that ignores echoes is
-    judged by the cases, not here."""
-    address = configure_by_router(dut, tester).address
-    if address is not None:
-        echo_until_reply(dut, tester, address)
-    return address
 
 
 @dataclass

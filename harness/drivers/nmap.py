@@ -1,0 +1,89 @@
+"""Port scans with nmap, run inside the host stack so that every probe
+crosses the DUT's link (and its recorder) like any tester frame. nmap's XML
+report is the evidence; it is parsed here into the ports nmap listed."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+
+from netaddr import IPAddress
+
+from harness.drivers.hoststack import HostStack
+from harness.errors import HarnessError
+
+
+class ScanError(HarnessError):
+    """nmap could not run, failed, or left a report that is not a finished scan."""
+
+
+@dataclass(frozen=True)
+class PortState:
+    protocol: str  # tcp, udp
+    port: int
+    state: str  # nmap's: open, closed, filtered, open|filtered, ...
+    reason: str  # what nmap saw: syn-ack, reset, udp-response, port-unreach, no-response
+    service: str  # nmap's name for the port number (not a probe of it)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    target: str
+    ports: list[PortState]  # the ports nmap listed one by one; the rest share its 'extraports' state
+    reports: list[str]  # nmap's XML, one per pass
+    elapsed_s: float
+
+    def in_state(self, state: str) -> list[PortState]:
+        return [port for port in self.ports if port.state == state]
+
+    def rechecked(self, later: "ScanResult") -> "ScanResult":
+        """This scan with the ports a later pass saw replaced by what it saw."""
+        seen = {(port.protocol, port.port): port for port in later.ports}
+        kept = [port for port in self.ports if (port.protocol, port.port) not in seen]
+        return ScanResult(self.target, kept + later.ports, self.reports + later.reports, self.elapsed_s + later.elapsed_s)
+
+
+def parse_report(text: str) -> list[PortState]:
+    """The listed ports of a finished nmap XML report (-oX)."""
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        raise ScanError(f"nmap's report is not XML (truncated?): {exc}") from exc
+    finished = root.find("runstats/finished")
+    if root.tag != "nmaprun" or finished is None or finished.get("exit") != "success":
+        raise ScanError(f"nmap's report does not end in a finished scan: {text[-300:]!r}")
+    ports = []
+    for element in root.iterfind("host/ports/port"):
+        state, service = element.find("state"), element.find("service")
+        if state is None:
+            raise ScanError(f"nmap listed port {element.get('portid')} without a state")
+        ports.append(PortState(element.get("protocol", ""), int(element.get("portid", "0")), state.get("state", ""),
+                               state.get("reason", ""), service.get("name", "") if service is not None else ""))
+    return ports
+
+
+def port_spec(tcp: str | None, udp: list[int]) -> list[str]:
+    """nmap arguments for a SYN scan of `tcp` (a range) and a UDP scan of `udp`."""
+    udp_list = ",".join(str(port) for port in udp)
+    if not udp:
+        return ["-sS", "-p", tcp or ""]
+    if tcp is None:
+        return ["-sU", "-p", udp_list]
+    return ["-sS", "-sU", "-p", f"T:{tcp},U:{udp_list}"]
+
+
+def scan(stack: HostStack, address: IPAddress, tcp: str | None, udp: list[int], timeout: float,
+         probe_interval_s: float = 0.0) -> ScanResult:
+    """Scan the unit over IPv6 from the stack: no host discovery (-Pn: the
+    unit is known to be up), no DNS, two retries per probe, probes at least
+    `probe_interval_s` apart. Bounded by timeout; an nmap failure raises
+    ScanError (the lab's, not the unit's)."""
+    spacing = ["--scan-delay", f"{round(probe_interval_s * 1000)}ms"] if probe_interval_s else []
+    argv = ["nmap", "-6", "-n", "-Pn", "--max-retries", "2", "-T4", *spacing, *port_spec(tcp, udp),
+            "-oX", "-", str(address)]
+    started = time.monotonic()
+    result = stack.run(argv, timeout)
+    if result.returncode != 0:
+        raise ScanError(f"nmap exited {result.returncode}: {result.stderr.strip()[-500:]}")
+    return ScanResult(str(address), parse_report(result.stdout), [result.stdout], time.monotonic() - started)
