@@ -30,20 +30,27 @@ class CampaignContext:
     machine_args: list[str] = field(default_factory=list)
     dut: Dut | None = None  # the session's DUT, while booted (revived before each test that needs it)
 
+    @property
+    def _worker_suffix(self) -> str:
+        """What keeps one instance's files apart from another's: -gwK, or nothing."""
+        return f"-{self.worker}" if self.worker else ""
+
     def unit_store(self) -> Path:
         """The DUT unit's persistent store (its keys): kept across its boots
         and a resumed campaign, outside the evidence (it holds private keys)."""
-        suffix = f"-{self.worker}" if self.worker else ""
-        return self.evidence_dir.parent / "units" / f"unit{suffix}-store.img"
+        return self.evidence_dir.parent / "units" / f"unit{self._worker_suffix}-store.img"
+
+    def suite_evidence(self, suite: str) -> Path:
+        """A suite's campaign-wide evidence folder (scan reports, HTTP journal), per instance."""
+        return self.evidence_dir / f"{suite}{self._worker_suffix}"
 
     def new_run_dir(self) -> Path:
         """Session-wide evidence (full capture, console, QEMU logs) of one
         boot: run-1, run-2, ... (a resumed campaign or a revived DUT adds
         one); with several instances, run-N-gwK per worker."""
-        suffix = f"-{self.worker}" if self.worker else ""
         number = 1
         while True:
-            path = self.evidence_dir / f"run-{number}{suffix}"
+            path = self.evidence_dir / f"run-{number}{self._worker_suffix}"
             try:
                 path.mkdir(parents=True)
                 return path

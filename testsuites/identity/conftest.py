@@ -185,8 +185,7 @@ def identity(request, dut: Dut, tester: TesterNode, lab_config: LabConfig):
     if services_config is None:
         pytest.skip("the lab config names no identity services (resolver, identifier service)")
     context = request.config.stash[CONTEXT_KEY]
-    suffix = f"-{context.worker}" if context.worker else ""
-    evidence = context.evidence_dir / f"identity{suffix}"
+    evidence = context.suite_evidence("identity")
     journal = HttpJournal(evidence / "http.jsonl")
     generation = dut.generation
     address = configure_unit(dut, tester)

@@ -6,7 +6,6 @@ ports and the common UDP services; its XML report is each case's evidence."""
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 
 import allure
@@ -35,9 +34,7 @@ ICMPV6_ERROR_INTERVAL_S = 1.0
 
 @dataclass
 class Exposure:
-    dut: Dut
-    address: IPAddress | None
-    scan: ScanResult | None
+    scan: ScanResult | None  # None: the unit formed no address to scan
     greetings: dict[int, bytes]  # open TCP port -> what the unit sent first on connect
 
 
@@ -45,17 +42,17 @@ def _greeting(stack: HostStack, address: IPAddress, port: int) -> bytes:
     try:
         with stack.connect(str(address), port, GREETING_WAIT_S) as connection:
             return connection.recv(GREETING_BYTES)
-    except (TimeoutError, socket.timeout):
-        return b""  # a server that waits for its client (HTTP)
-    except ConnectionError:
-        return b""  # open to nmap a moment ago, refused now: the scan's verdict stands
+    except (TimeoutError, ConnectionError):
+        # A server that waits for its client (HTTP), or one open to nmap a
+        # moment ago and refusing now: no greeting; the scan's verdict stands.
+        return b""
 
 
 @pytest.fixture(scope="module")
 def exposure(request, dut: Dut, tester) -> Exposure:
     address = configure_unit(dut, tester)
     if address is None:
-        return Exposure(dut, None, None, {})
+        return Exposure(None, {})
     with HostStack(tester) as stack:
         result = scan(stack, address, ALL_TCP_PORTS, COMMON_UDP_PORTS, SCAN_ALLOWANCE_S)
         # A closed UDP port shows as one by an ICMPv6 error, which the unit
@@ -69,12 +66,11 @@ def exposure(request, dut: Dut, tester) -> Exposure:
         greetings = {port.port: _greeting(stack, address, port.port)
                      for port in result.in_state("open") if port.protocol == "tcp"}
     context = request.config.stash[CONTEXT_KEY]
-    suffix = f"-{context.worker}" if context.worker else ""
-    evidence = context.evidence_dir / f"secid{suffix}"
+    evidence = context.suite_evidence("secid")
     evidence.mkdir(parents=True, exist_ok=True)
     for number, report in enumerate(result.reports, 1):
         (evidence / f"nmap-{number}.xml").write_text(report)
-    return Exposure(dut, address, result, greetings)
+    return Exposure(result, greetings)
 
 
 def _scanned(exposure: Exposure) -> ScanResult:
