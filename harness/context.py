@@ -40,6 +40,11 @@ class CampaignContext:
         and a resumed campaign, outside the evidence (it holds private keys)."""
         return self.evidence_dir.parent / "units" / f"unit{self._worker_suffix}-store.img"
 
+    def lab_secrets(self, name: str) -> Path:
+        """A folder for the lab's own keys (a TLS service's), per instance,
+        outside the evidence."""
+        return self.evidence_dir.parent / "lab" / f"{name}{self._worker_suffix}"
+
     def suite_evidence(self, suite: str) -> Path:
         """A suite's campaign-wide evidence folder (scan reports, HTTP journal), per instance."""
         return self.evidence_dir / f"{suite}{self._worker_suffix}"

@@ -3,6 +3,7 @@
 # missing. The guest's kernel and packages are NOT installed here: the image
 # recipe fetches them with `apt-get download` into .cache/.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"  # mosquitto is a daemon: /usr/sbin, outside a user's PATH
 
 # command -> Debian package that provides it
 declare -A NEEDED=(
@@ -20,6 +21,8 @@ declare -A NEEDED=(
     [tshark]=tshark        # the independent NAS decoder the cellular traces are cross-checked with
     [openssl]=openssl      # SM2 and Ed25519 signatures the identity knowledge is cross-checked with
     [nmap]=nmap            # the port scanner of the AP-SECID suite (run in the host stack)
+    [mosquitto]=mosquitto  # the lab's MQTT platform of the AP-DATA suite (run in the host stack)
+    [mosquitto_sub]=mosquitto-clients  # its recorder, subscribed to every topic
 )
 
 missing=()

@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 
 from harness.drivers.link import RECV_POLL_S, Frame
-from harness.drivers.netns_helper import SOCKET_REQUEST, TAP_NAME
+from harness.drivers.netns_helper import IP_COMMAND_TIMEOUT_S, SOCKET_REQUEST, TAP_NAME
 from harness.errors import HarnessError, LinkError
 from harness.process import die_with_parent
 from harness.tester import TesterNode
@@ -130,6 +130,13 @@ class HostStack:
         if self.failure:
             raise HostStackError(self.failure)
         return ClientResult(argv, done.returncode, done.stdout, done.stderr)
+
+    def add_address(self, address: str) -> None:
+        """Another address of the stack: a destination beyond the tester's
+        prefix, which the DUT reaches through its default router (the tester)."""
+        result = self.run(["ip", "-6", "addr", "add", f"{address}/128", "dev", TAP_NAME, "nodad"], IP_COMMAND_TIMEOUT_S)
+        if result.returncode != 0:
+            raise HostStackError(f"cannot give the host stack address {address}: {result.stderr.strip()}")
 
     def socket(self) -> socket.socket:
         """An unbound TCP/IPv6 socket of the stack's namespace, for the
