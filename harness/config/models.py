@@ -157,6 +157,11 @@ class ConsoleCommands(Strict):
     register_identity: str | None = Field(
         default=None, description="the factory step: registers the device's DID and identifiers with the services at {url}"
     )
+    provision_data: str | None = Field(
+        default=None, description="points the device's data flows at the lab's platform endpoints ({endpoints}: "
+                                  "NAME=ADDRESS words) and makes it trust the lab CA ({ca}: its certificate, DER in base64)",
+    )
+    stop_data: str | None = Field(default=None, description="stops the device's data flows (after the data window)")
 
     _check_prompt = field_validator("prompt")(_valid_regex)
 
@@ -165,6 +170,13 @@ class ConsoleCommands(Strict):
     def _resolve_takes_the_name(cls, value: str | None) -> str | None:
         if value is not None and "{name}" not in value:
             raise ValueError("must contain {name}, where the host name to look up goes")
+        return value
+
+    @field_validator("provision_data")
+    @classmethod
+    def _provision_takes_endpoints_and_ca(cls, value: str | None) -> str | None:
+        if value is not None and not ("{endpoints}" in value and "{ca}" in value):
+            raise ValueError("must contain {endpoints} and {ca}, where the platform endpoints and the lab CA go")
         return value
 
     @field_validator("register_identity")
@@ -216,6 +228,55 @@ class ExposedService(Strict):
     purpose: str = Field(min_length=1)
 
 
+Region = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code")]
+
+
+class DataDestination(Strict):
+    """Where a data item goes: one of the lab's data platform endpoints."""
+
+    endpoint: str = Field(min_length=1, description="the name of a platform endpoint (the lab config's data_platform)")
+    protocol: Literal["mqtt", "mqtts"] = Field(description="mqtt: MQTT over TCP in clear; mqtts: MQTT over TLS")
+    port: int = Field(ge=1, le=65535)
+
+
+class DataItem(Strict):
+    """One entry of the device's data inventory (GB/T 43697-2024)."""
+
+    name: str = Field(min_length=1)
+    category: str = Field(min_length=1, description="the data category, e.g. device operating data, personal information")
+    grade: Literal["general", "important", "core"]
+    personal: bool = Field(default=False, description="the item carries personal information")
+    purpose: str = Field(min_length=1)
+    topic: str = Field(min_length=1, description="the MQTT topic filter its messages are published on (+ and # allowed)")
+    fields: list[str] = Field(min_length=1, description="every field name its JSON payload may carry")
+    destinations: list[DataDestination] = Field(min_length=1)
+    encryption: Literal["none", "tls1.2+", "tlcp"]
+    retention_days: int = Field(ge=0)
+    cross_border: bool = Field(default=False, description="the item may leave the home region")
+
+
+class DataInventory(Strict):
+    """The device's data inventory and its important-data catalogue."""
+
+    home_region: Region = "CN"
+    items: list[DataItem] = Field(min_length=1)
+    catalogue: Path | None = Field(default=None, description="the important-data catalogue as filed (JSON)")
+    catalogue_topic: str | None = Field(default=None, description="the MQTT topic the unit reports its catalogue on")
+    window_timeout_s: float = Field(
+        default=60.0, gt=0, le=3600, description="bound on the telemetry window: every item seen twice, or this")
+
+    _resolve_catalogue = field_validator("catalogue")(_relative_to_config)
+
+    @field_validator("items")
+    @classmethod
+    def _items_once_each(cls, value: list[DataItem]) -> list[DataItem]:
+        names = [item.name for item in value]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"data items named more than once: {', '.join(repeated)}")
+        return value
+
+
 class Declaration(Strict):
     """What the device claims, like a PICS: tests that do not apply are skipped."""
 
@@ -227,6 +288,7 @@ class Declaration(Strict):
     cellular: CellularClaims | None = None
     identity: IdentityClaims | None = None
     services: list[ExposedService] = Field(default_factory=list, description="every port the device listens on")
+    data: DataInventory | None = None
 
     @field_validator("services")
     @classmethod
@@ -379,6 +441,51 @@ class IdentityServices(Strict):
         return self
 
 
+class DataEndpoint(Strict):
+    """A destination of the device's data, stood in for by the harness's MQTT
+    broker in the host stack on the DUT's link."""
+
+    name: str = Field(min_length=1)
+    address: str | None = Field(
+        default=None, description="its IPv6 address (off the tester's prefix, reached through the tester router); "
+                                  "none: the tester's own address")
+    region: Region
+
+    @field_validator("address")
+    @classmethod
+    def _ipv6_unicast(cls, value: str | None) -> str | None:
+        from netaddr import AddrFormatError, IPAddress
+
+        if value is None:
+            return value
+        try:
+            address = IPAddress(value)
+        except (AddrFormatError, ValueError):
+            raise ValueError(f"not an IPv6 address: {value!r}") from None
+        if address.version != 6 or address.is_multicast() or address.is_link_local() or address.is_loopback():
+            raise ValueError(f"a data endpoint needs a routable IPv6 unicast address, got {value!r}")
+        return str(address)
+
+
+class DataPlatform(Strict):
+    """The lab's stand-ins for the device's data destinations: one mosquitto
+    broker (TLS from a lab CA made per campaign) listening at every endpoint
+    on the ports the inventory declares."""
+
+    endpoints: list[DataEndpoint] = Field(min_length=1)
+
+    @field_validator("endpoints")
+    @classmethod
+    def _endpoints_once_each(cls, value: list[DataEndpoint]) -> list[DataEndpoint]:
+        names = [endpoint.name for endpoint in value]
+        addresses = [endpoint.address for endpoint in value]
+        repeated = sorted({name for name in names if names.count(name) > 1}
+                          | {str(address) for address in addresses if addresses.count(address) > 1})
+        if repeated:
+            raise ValueError(f"endpoint names or addresses given more than once: {', '.join(repeated)}")
+        return value
+
+
 class Lab(Strict):
     name: str
     site: str | None = None
@@ -391,6 +498,18 @@ class LabConfig(Strict):
     tester: Tester = Field(default_factory=Tester)
     cellular: Cellular | None = None
     identity: IdentityServices | None = None
+    data_platform: DataPlatform | None = None
+
+    @model_validator(mode="after")
+    def _destinations_are_endpoints(self) -> "LabConfig":
+        inventory = self.declaration.data
+        if inventory is None or self.data_platform is None:
+            return self
+        known = {endpoint.name for endpoint in self.data_platform.endpoints}
+        unknown = sorted({destination.endpoint for item in inventory.items for destination in item.destinations} - known)
+        if unknown:
+            raise ValueError(f"data destinations name endpoints the data_platform does not have: {', '.join(unknown)}")
+        return self
 
     @property
     def dut_mac(self) -> str:

@@ -150,7 +150,7 @@ START_BREAKERS = [
 
 @pytest.mark.parametrize("case, mutate, key, needle, reason", START_BREAKERS, ids=[b[0] for b in START_BREAKERS])
 def test_config_check_catches_what_would_break_a_campaign_at_start(tmp_path, case, mutate, key, needle, reason):
-    good = GOOD.replace("../build/refdut", str(REPO / "build" / "refdut"))
+    good = GOOD.replace("../build/refdut", str(REPO / "build" / "refdut")).replace("../fixtures/", f"{REPO}/fixtures/")
     text = mutate(good)
     assert text != good, "the mutation must change the file"
     path = tmp_path / "lab.yaml"
