@@ -15,12 +15,13 @@ RULESETS = "fixtures/refdut/firmware/etc/refdut/faults"
 
 
 def firmware_profiles(repo) -> set[str]:
-    """The case labels of apply_profile, the identity faults, and one profile per nftables ruleset."""
+    """The case labels of apply_profile, the identity and data faults, and one profile per nftables ruleset."""
     script = (repo / PROFILES_SCRIPT).read_text()
     body = script[script.index("apply_profile()"):]
     labels = set(re.findall(r"^\s+([a-z0-9-]+)\)", body, flags=re.MULTILINE))
-    identity = re.search(r'^IDENTITY_FAULTS="([^"]*)"', script, flags=re.MULTILINE)
-    return labels | set(identity[1].split()) | {path.stem for path in (repo / RULESETS).glob("*.nft")}
+    listed = {name for group in ("IDENTITY_FAULTS", "DATA_FAULTS")
+              for name in re.search(rf'^{group}="([^"]*)"', script, flags=re.MULTILINE)[1].split()}
+    return labels | listed | {path.stem for path in (repo / RULESETS).glob("*.nft")}
 
 
 def test_every_firmware_profile_is_in_the_matrix_and_back(repo):
