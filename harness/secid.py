@@ -36,3 +36,84 @@ def cleartext_greeting(greeting: bytes) -> str | None:
     if text.rstrip().endswith(("login:", "password:")):
         return "a login prompt in clear"
     return None
+
+
+# -- passwords (EN 303 645 5.1-1) ---------------------------------------------
+# Universal default and weak credentials: the most common pairs of the Mirai
+# botnet's public list, plus the empty password. A lab adds its own list.
+BUILTIN_CREDENTIALS = [
+    ("root", ""), ("root", "root"), ("root", "admin"), ("root", "password"), ("root", "123456"), ("root", "12345"),
+    ("root", "default"), ("root", "xc3511"), ("root", "vizxv"), ("root", "888888"), ("root", "toor"),
+    ("admin", "admin"), ("admin", "password"), ("admin", "1234"), ("admin", ""), ("support", "support"),
+    ("user", "user"),
+]
+
+
+class CredentialListError(ValueError):
+    """A lab credential list line that is not user:password."""
+
+
+def parse_credentials(text: str, source: str) -> list[tuple[str, str]]:
+    """user:password per line ('#' comments and blank lines skipped)."""
+    pairs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        user, colon, password = line.partition(":")
+        if not colon or not user:
+            raise CredentialListError(f"{source}:{number}: expected user:password, got {line!r}")
+        pairs.append((user, password))
+    return pairs
+
+
+def credentials_to_try(lab_list: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys([*BUILTIN_CREDENTIALS, *lab_list]))
+
+
+# -- brute-force mitigation (EN 303 645 5.1-5) -------------------------------
+# A failed login answered as fast at the end of a run as at its start makes
+# guessing practical; a run is slowed when its last failures take this many
+# times the first one, or stopped when the unit stops answering the source.
+BACKOFF_GROWTH = 4.0
+
+
+def backoff_shown(durations: list[float], stopped: bool) -> bool:
+    if stopped:
+        return True
+    return len(durations) >= 2 and min(durations[-2:]) >= BACKOFF_GROWTH * durations[0]
+
+
+# -- TLS (EN 303 645 5.5-1) ---------------------------------------------------
+ACCEPTABLE_PROTOCOLS = {"TLS 1.2", "TLS 1.3"}
+# Broken or obsolete by name (RFC 7465 RC4, RFC 8996 the old versions' MD5/
+# export suites, NULL, anonymous, DES and 3DES); TLS_RSA_* has no forward secrecy.
+WEAK_SUITE_MARKERS = ("_NULL_", "_EXPORT", "_anon_", "_RC4_", "_DES_", "_3DES_", "DES_CBC", "_MD5")
+
+
+def weak_suites(suites: list[str]) -> list[str]:
+    return [suite for suite in suites if any(marker in suite for marker in WEAK_SUITE_MARKERS)
+            or suite.startswith("TLS_RSA_")]
+
+
+# -- SBOM -------------------------------------------------------------------
+def sbom_components(document: dict) -> dict[str, str]:
+    """name -> version of a CycloneDX document's components."""
+    return {component["name"]: component.get("version", "") for component in document.get("components", [])}
+
+
+def component_differences(declared: dict[str, str], reported: dict[str, str]) -> list[str]:
+    out = [f"{name} {version} runs on the unit, not in the SBOM" for name, version in sorted(reported.items())
+           if name not in declared]
+    out += [f"{name} is in the SBOM, not on the unit" for name in sorted(set(declared) - set(reported))]
+    out += [f"{name}: SBOM {declared[name]}, unit {reported[name]}" for name in sorted(set(declared) & set(reported))
+            if declared[name] != reported[name]]
+    return out
+
+
+def parse_component_list(lines: list[str]) -> dict[str, str]:
+    components = {}
+    for line in lines:
+        name, _, version = line.strip().partition(" ")
+        if name:
+            components[name] = version.strip()
+    return components

@@ -3,6 +3,7 @@ declares about itself."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from pathlib import Path
@@ -162,6 +163,7 @@ class ConsoleCommands(Strict):
                                   "NAME=ADDRESS words) and makes it trust the lab CA ({ca}: its certificate, DER in base64)",
     )
     stop_data: str | None = Field(default=None, description="stops the device's data flows (after the data window)")
+    list_components: str | None = Field(default=None, description="prints the software it runs, one 'name version' per line")
 
     _check_prompt = field_validator("prompt")(_valid_regex)
 
@@ -226,6 +228,49 @@ class ExposedService(Strict):
     protocol: Literal["tcp", "udp"]
     port: int = Field(ge=1, le=65535)
     purpose: str = Field(min_length=1)
+    tls: bool = Field(default=False, description="the service speaks TLS from its first byte (HTTPS, MQTTS)")
+    login: Literal["ssh"] | None = Field(default=None, description="the service is a login of this kind")
+
+
+class TlsTrust(Strict):
+    """How a client checks the device's TLS certificates: the maker's CA
+    and the name the certificates are for."""
+
+    ca: Path = Field(description="the CA certificate (PEM) that issues the device's certificates")
+    server_name: str = Field(min_length=1, description="the DNS name on the device's certificates")
+
+    _resolve_ca = field_validator("ca")(_relative_to_config)
+
+
+class UpdateClaims(Strict):
+    """The device's update mechanism and a good, signed update from the maker."""
+
+    command: str = Field(description="applies the update at {url} (exit status 0: applied)")
+    bundle: Path = Field(description="the maker's signed update")
+    signature: Path = Field(description="its signature, which the device fetches from {url}.sig")
+    version: str = Field(min_length=1, description="the version the unit runs once the update is applied")
+    version_key: str = Field(default="firmware", description="the device-info key that shows the running version")
+
+    _resolve_files = field_validator("bundle", "signature")(_relative_to_config)
+
+    @field_validator("command")
+    @classmethod
+    def _takes_the_url(cls, value: str) -> str:
+        if "{url}" not in value:
+            raise ValueError("must contain {url}, where the update's URL goes")
+        return value
+
+
+class SecurityLabel(Strict):
+    """The cybersecurity label's data (IoT products, China; basic level and up)."""
+
+    manufacturer: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    level: Literal["basic", "enhanced", "leading"]
+    valid_until: datetime.date
+    test_lab: str = Field(min_length=1)
+    standard: str = Field(min_length=1, description="the standard the product was tested against")
+    filing_code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{5,}$", description="links the label to the test report")
 
 
 Region = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code")]
@@ -289,6 +334,18 @@ class Declaration(Strict):
     identity: IdentityClaims | None = None
     services: list[ExposedService] = Field(default_factory=list, description="every port the device listens on")
     data: DataInventory | None = None
+    tls_trust: TlsTrust | None = None
+    update: UpdateClaims | None = None
+    sbom: Path | None = Field(default=None, description="the device's SBOM, CycloneDX JSON")
+    security_label: SecurityLabel | None = None
+
+    _resolve_sbom = field_validator("sbom")(_relative_to_config)
+
+    @model_validator(mode="after")
+    def _tls_services_need_trust(self) -> "Declaration":
+        if any(service.tls for service in self.services) and self.tls_trust is None:
+            raise ValueError("TLS services are declared: tls_trust must name the CA and the certificates' name")
+        return self
 
     @field_validator("services")
     @classmethod
@@ -486,6 +543,14 @@ class DataPlatform(Strict):
         return value
 
 
+class SecidLab(Strict):
+    """The lab's side of the security baseline."""
+
+    credentials: Path | None = Field(default=None, description="more user:password pairs to try, one per line")
+
+    _resolve_credentials = field_validator("credentials")(_relative_to_config)
+
+
 class Lab(Strict):
     name: str
     site: str | None = None
@@ -499,6 +564,7 @@ class LabConfig(Strict):
     cellular: Cellular | None = None
     identity: IdentityServices | None = None
     data_platform: DataPlatform | None = None
+    secid: SecidLab = Field(default_factory=SecidLab)
 
     @model_validator(mode="after")
     def _destinations_are_endpoints(self) -> "LabConfig":

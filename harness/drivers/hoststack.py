@@ -153,11 +153,14 @@ class HostStack:
             raise HostStackError("host stack helper exited: no socket")
         return socket.socket(fileno=fds[0])
 
-    def connect(self, host: str, port: int, timeout: float) -> socket.socket:
-        """A TCP connection from the stack (over the DUT's link), bounded by timeout."""
+    def connect(self, host: str, port: int, timeout: float, source: str | None = None) -> socket.socket:
+        """A TCP connection from the stack (over the DUT's link), bounded by
+        timeout; from `source` (one of the stack's addresses) if given."""
         connection = self.socket()
         connection.settimeout(timeout)
         try:
+            if source is not None:
+                connection.bind((source, 0))
             connection.connect((host.strip("[]"), port))
         except OSError:
             connection.close()

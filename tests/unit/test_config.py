@@ -39,7 +39,7 @@ MALFORMED = [
     ("memory out of range", lambda t: t.replace("memory_mb: 256", "memory_mb: 4"), "dut.memory_mb", "memory_mb"),
     ("unknown key", lambda t: t.replace("  site: loopback", "  site: loopback\n  colour: red"), "lab.colour", "colour: red"),
     ("unknown DUT kind", lambda t: t.replace("kind: qemu", "kind: rocket"), "dut", "dut:"),
-    ("missing model", lambda t: t.replace("  model: REFDUT-1\n", ""), "declaration.model", "declaration:"),
+    ("missing model", lambda t: t.replace("\n  model: REFDUT-1\n", "\n", 1), "declaration.model", "declaration:"),
     ("ready pattern not a regex", lambda t: t.replace('ready_pattern: "refdut: ready profile=\\\\S+"', 'ready_pattern: "(unclosed"'), "dut.ready_pattern", "ready_pattern"),
     ("prefix not a /64", lambda t: t.replace("prefix: 2001:db8:1::/64", "prefix: 2001:db8::/48"), "tester.prefix", "prefix:"),
     ("prefix not IPv6", lambda t: t.replace("prefix: 2001:db8:1::/64", "prefix: 10.0.0.0/24"), "tester.prefix", "prefix:"),

@@ -8,7 +8,9 @@ import pytest
 
 from harness.config.models import ExposedService
 from harness.drivers.nmap import PortState, ScanError, ScanResult, parse_report, port_spec
-from harness.secid import cleartext_greeting, undeclared
+from harness.secid import (CredentialListError, backoff_shown, cleartext_greeting, component_differences,
+                           credentials_to_try, parse_component_list, parse_credentials, sbom_components, undeclared,
+                           weak_suites)
 
 REPORT = """<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE nmaprun>
@@ -69,3 +71,38 @@ def test_undeclared_ports_are_those_the_declaration_does_not_name():
 ])
 def test_greetings_of_cleartext_login_services(greeting, kind):
     assert cleartext_greeting(greeting) == kind
+
+
+# -- logins, TLS, SBOM ---------------------------------------------------------
+
+def test_lab_credentials_are_read_and_merged_with_the_builtin_list_once_each():
+    lab = parse_credentials("# the lab's list\nroot:root\n\ntech:tech\nguest:\n", "lab.txt")
+    assert lab == [("root", "root"), ("tech", "tech"), ("guest", "")]
+    merged = credentials_to_try(lab)
+    assert merged.count(("root", "root")) == 1 and merged[-2:] == [("tech", "tech"), ("guest", "")]
+    with pytest.raises(CredentialListError, match="lab.txt:2: expected user:password"):
+        parse_credentials("root:root\nnocolon\n", "lab.txt")
+
+
+@pytest.mark.parametrize("durations, stopped, shown", [
+    ([0.4] * 10, False, False),  # answered as fast at the end as at the start
+    ([0.4] * 5, True, True),  # the source locked out after five
+    ([0.4, 0.8, 1.2, 1.5], False, False),  # growing, but the last two not yet 4x the first
+    ([0.4, 0.8, 1.6, 3.2, 6.4], False, True),
+])
+def test_backoff_is_a_lockout_or_failures_slowed_to_four_times_the_first(durations, stopped, shown):
+    assert backoff_shown(durations, stopped) is shown
+
+
+def test_weak_suites_are_the_broken_ones_and_those_without_forward_secrecy():
+    suites = ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256",
+              "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_DH_anon_WITH_AES_128_CBC_SHA", "TLS_AES_128_GCM_SHA256"]
+    assert weak_suites(suites) == suites[1:4]
+
+
+def test_sbom_and_unit_components_are_compared_by_name_and_version():
+    declared = sbom_components({"components": [{"name": "openssl", "version": "3.0.22"}, {"name": "zlib1g", "version": "1"}]})
+    reported = parse_component_list(["openssl 3.0.11", "busybox-static 1:1.35.0", ""])
+    assert component_differences(declared, reported) == [
+        "busybox-static 1:1.35.0 runs on the unit, not in the SBOM", "zlib1g is in the SBOM, not on the unit",
+        "openssl: SBOM 3.0.22, unit 3.0.11"]
