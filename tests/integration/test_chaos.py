@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 SELECTION = ["--", "-p", "tests.integration.chaos", "-m", "not slow"]
 MIN_FAULTS = 20
 KILL_AFTER_RECORDS = 20
-CASES = 49 + 19 + 22 + 3 + 2 + 6  # IPv6, AP-CELL (without the slow ones), AP-DID and AP-OOOC, AP-ACCESS, AP-SECID, AP-DATA
+CASES = 49 + 19 + 22 + 3 + 9 + 6  # IPv6, AP-CELL (without the slow ones), AP-DID and AP-OOOC, AP-ACCESS, AP-SECID, AP-DATA
 NOT_APPLICABLE = ("test_extended_pco_is_used", "test_ue_network_capability_declares_control_plane_ciot")  # NB-IoT only
 # Faults that take the resource at once; a raising peer waits for the next frame.
 IMMEDIATE_FAULTS = ("kill-qemu", "close-link")

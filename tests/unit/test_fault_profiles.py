@@ -15,11 +15,11 @@ RULESETS = "fixtures/refdut/firmware/etc/refdut/faults"
 
 
 def firmware_profiles(repo) -> set[str]:
-    """The case labels of apply_profile, the identity and data faults, and one profile per nftables ruleset."""
+    """The case labels of apply_profile, the identity, data and security faults, and one profile per nftables ruleset."""
     script = (repo / PROFILES_SCRIPT).read_text()
     body = script[script.index("apply_profile()"):]
     labels = set(re.findall(r"^\s+([a-z0-9-]+)\)", body, flags=re.MULTILINE))
-    listed = {name for group in ("IDENTITY_FAULTS", "DATA_FAULTS")
+    listed = {name for group in ("IDENTITY_FAULTS", "DATA_FAULTS", "SECID_FAULTS")
               for name in re.search(rf'^{group}="([^"]*)"', script, flags=re.MULTILINE)[1].split()}
     return labels | listed | {path.stem for path in (repo / RULESETS).glob("*.nft")}
 

@@ -1,0 +1,74 @@
+"""AP-SECID, what the maker declares about the product: its SBOM validates
+(CycloneDX, with cyclonedx-python-lib's schema validation) and lists
+exactly the software the unit says it runs; its cybersecurity label data
+is well formed, in force, names the declared product, and is what the unit
+shows on its electronic label (device info)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import allure
+import pytest
+from cyclonedx.exception import MissingOptionalDependencyException
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+from harness.drivers.console import device_info, run_command
+from harness.errors import HarnessError
+from harness.secid import component_differences, parse_component_list, sbom_components
+from harness.verdict import nonconformant
+
+COMMAND_TIMEOUT_S = 30.0
+# The label fields a unit shows on its electronic label (device info keys).
+LABEL_KEYS = {"security_level": "level", "security_filing": "filing_code", "security_valid_until": "valid_until"}
+
+
+@pytest.mark.requirement("AP-SECID", "SECID-SBOM")
+@pytest.mark.needs_command("list_components")
+def test_sbom_validates_and_lists_what_the_unit_runs(dut, lab_config):
+    path = lab_config.declaration.sbom
+    if path is None:
+        nonconformant("SECID-SBOM", "an SBOM (CycloneDX JSON) in the declaration", "none")
+    text = path.read_text(encoding="utf-8")
+    allure.attach.file(str(path), name=path.name, attachment_type=allure.attachment_type.JSON)
+    try:
+        document = json.loads(text)
+        version = SchemaVersion.from_version(str(document.get("specVersion")))
+    except (ValueError, TypeError) as exc:
+        nonconformant("SECID-SBOM", "a CycloneDX JSON document with a known specVersion", f"{path.name}: {exc}")
+    try:
+        error = JsonStrictValidator(version).validate_str(text)
+    except MissingOptionalDependencyException as exc:
+        raise HarnessError(f"CycloneDX schema validation needs cyclonedx-python-lib[json-validation]: {exc}") from exc
+    if error is not None:
+        nonconformant("SECID-SBOM", f"{path.name} valid against CycloneDX {version.to_version()}", str(error)[:500])
+    listed = run_command(dut.console, lab_config.declaration.commands.list_components, COMMAND_TIMEOUT_S).output
+    allure.attach(listed, name="unit-components.txt", attachment_type=allure.attachment_type.TEXT)
+    differences = component_differences(sbom_components(document), parse_component_list(listed.splitlines()))
+    if differences:
+        nonconformant("SECID-SBOM", "the SBOM's components and versions are what the unit runs", "; ".join(differences))
+
+
+@pytest.mark.requirement("AP-SECID", "SECID-LABEL")
+@pytest.mark.needs_command("device_info")
+def test_security_label_is_well_formed_in_force_and_shown_by_the_unit(dut, lab_config):
+    declaration = lab_config.declaration
+    label = declaration.security_label
+    if label is None:
+        nonconformant("SECID-LABEL", "the cybersecurity label's data in the declaration", "none")
+    problems = []
+    if (label.manufacturer, label.model) != (declaration.manufacturer, declaration.model):
+        problems.append(f"the label names {label.manufacturer} {label.model}, the declaration "
+                        f"{declaration.manufacturer} {declaration.model}")
+    if label.valid_until < datetime.date.today():
+        problems.append(f"the label expired on {label.valid_until}")
+    shown = device_info(dut.console, declaration.commands.device_info)
+    for key, field in LABEL_KEYS.items():
+        declared = str(getattr(label, field))
+        if shown.get(key) != declared:
+            problems.append(f"the unit shows {key}={shown.get(key, '(nothing)')}, the label {declared}")
+    if problems:
+        nonconformant("SECID-LABEL", "label data well formed, in force, for this product, and shown by the unit",
+                      "; ".join(problems))
