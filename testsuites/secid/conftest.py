@@ -25,8 +25,16 @@ class UnitOnStack:
     dut: Dut
     tester: TesterNode
     stack: HostStack
-    address: IPAddress
+    address: IPAddress | None
+    generation: int  # the DUT boot the address belongs to
     _sources: count = field(default_factory=lambda: count(1))
+
+    def current_address(self) -> IPAddress | None:
+        """The unit's address now: a revived DUT lost the one it had, so it
+        is configured again."""
+        if self.dut.generation != self.generation:
+            self.address, self.generation = configure_unit(self.dut, self.tester), self.dut.generation
+        return self.address
 
     def fresh_source(self) -> str:
         """A new address of the stack in the tester's prefix."""
@@ -38,18 +46,16 @@ class UnitOnStack:
 
 @pytest.fixture(scope="module")
 def _unit_on_stack(dut: Dut, tester: TesterNode):
+    generation = dut.generation
     address = configure_unit(dut, tester)
-    if address is None:
-        yield None
-        return
     with HostStack(tester) as stack:
-        yield UnitOnStack(dut, tester, stack, address)
+        yield UnitOnStack(dut, tester, stack, address, generation)
 
 
 @pytest.fixture
-def unit(_unit_on_stack: UnitOnStack | None) -> UnitOnStack:
+def unit(_unit_on_stack: UnitOnStack) -> UnitOnStack:
     """The module's unit on the host stack; a unit that formed no address
     cannot be reached by the lab's clients, and that is its failure."""
-    if _unit_on_stack is None:
+    if _unit_on_stack.current_address() is None:
         nonconformant("RFC4862-5.5.3", "an address formed from the tester's prefix, to reach the unit at", "none formed")
     return _unit_on_stack

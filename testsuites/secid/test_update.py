@@ -39,9 +39,6 @@ def updates(request, _unit_on_stack, lab_config):
     claims = lab_config.declaration.update
     if claims is None:
         pytest.skip("the declaration has no update mechanism")
-    if _unit_on_stack is None:
-        yield None
-        return
     unit = _unit_on_stack
     listening = unit.stack.socket()
     try:
