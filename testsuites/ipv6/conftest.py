@@ -80,19 +80,23 @@ class SlaacOutcome:
     address: IPAddress | None
 
 
+def restarted_link_solicitation(dut) -> Frame | None:
+    """The first RS of a link just restarted (call it once the restart
+    command returned). An RS needs the new link-local address (RFC 4861
+    6.3.7, after its DAD): one seen before the command returned came from
+    the old link (a unit fresh from boot still soliciting), and an RA
+    answering it is lost while the link is down."""
+    restarted = dut.recorder.mark()
+    return dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S,
+                                 since=restarted)
+
+
 def configure_by_router(dut, tester, prefix: IPNetwork | None = None) -> SlaacOutcome:
     """Fresh link-up, answer the DUT's RS with an RA carrying `prefix` (sent
     unsolicited if no RS comes), then learn the address it forms."""
     prefix = prefix or tester.prefix
     restart_link(dut)
-    # An RS needs the new link-local address (RFC 4861 6.3.7, after its DAD):
-    # one seen before the restart command returned came from the old link (a
-    # unit fresh from boot still soliciting), and an RA answering it is lost
-    # while the link is down.
-    link_up = dut.recorder.mark()
-    solicitation = dut.recorder.wait_for(
-        lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up
-    )
+    solicitation = restarted_link_solicitation(dut)
     mark = dut.recorder.mark()
     tester.router_advertisement(prefix)
     probe = dut.recorder.wait_for(

@@ -11,12 +11,13 @@ from harness.ipv6.timers import (
     LINK_UP_ALLOWANCE_S,
     MAX_RA_DELAY_TIME_S,
     MAX_RTR_SOLICITATION_DELAY_S,
-    ROUTER_SOLICITATION_WAIT_S,
     RTR_SOLICITATION_INTERVAL_S,
 )
 from harness.verdict import nonconformant
 from harness.plugin import restart_link
-from testsuites.ipv6.conftest import address_in_prefix, echo_until_reply, fresh_prefix, require_reachable
+from testsuites.ipv6.conftest import (
+    address_in_prefix, echo_until_reply, fresh_prefix, require_reachable, restarted_link_solicitation,
+)
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("slaac")]
 
@@ -151,7 +152,7 @@ def test_router_lifetime_zero_removes_the_default_route(dut, tester, slaac):
 def test_solicitations_stop_after_an_advertisement(dut, tester, link_up):
     """RFC 4861 6.3.7: once a valid RA with a non-zero Router Lifetime has
     been received, the host MUST desist from sending solicitations."""
-    first = dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up)
+    first = restarted_link_solicitation(dut)
     if first is None:
         nonconformant("RFC4861-6.3.7", "a Router Solicitation after link-up (control)", "none")
     # A router answers after a random delay of up to MAX_RA_DELAY_TIME (RFC

@@ -8,11 +8,13 @@ from netaddr import IPAddress
 from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, IPv6
 
 from harness.ipv6.addresses import ALL_NODES, IidKind, iid_kind, in_prefix, is_link_local
-from harness.ipv6.frames import is_dad_probe, is_router_solicitation
-from harness.ipv6.timers import DAD_PROBE_WAIT_S, RETRANS_TIMER_S, ROUTER_SOLICITATION_WAIT_S
+from harness.ipv6.frames import is_dad_probe
+from harness.ipv6.timers import DAD_PROBE_WAIT_S, RETRANS_TIMER_S
 from harness.findings import advise
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import address_in_prefix, echo_until_reply, fresh_prefix, require_reachable
+from testsuites.ipv6.conftest import (
+    address_in_prefix, echo_until_reply, fresh_prefix, require_reachable, restarted_link_solicitation,
+)
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("slaac")]
 
@@ -74,7 +76,7 @@ def test_defended_global_address_is_not_used(dut, tester, link_up, dut_link_loca
     address MUST NOT be assigned: nothing answers on it, while the DUT's
     link-local address still does (control)."""
     prefix = fresh_prefix()
-    dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up)
+    restarted_link_solicitation(dut)
     mark = dut.recorder.mark()
     tester.router_advertisement(prefix)
     probe = dut.recorder.wait_for(
@@ -118,7 +120,7 @@ def test_temporary_address_is_formed(dut, tester, link_up):
     """RFC 8981 3: a host that supports temporary addresses forms one per
     prefix, with a randomised interface identifier, beside its stable one."""
     prefix = fresh_prefix()
-    dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up)
+    restarted_link_solicitation(dut)
     mark = dut.recorder.mark()
     tester.router_advertisement(prefix)
     dut.recorder.wait_for(lambda p: False, TEMPORARY_ADDRESS_WAIT_S, since=mark)  # observation window
