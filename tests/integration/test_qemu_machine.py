@@ -117,16 +117,16 @@ def test_missing_kernel_is_a_lab_error_naming_it(tmp_path, make_lab_config):
     """Caught by the config check at load; a kernel gone after that is still a
     lab error naming it when QEMU starts."""
     path = make_lab_config("no-kernel")
-    path.write_text(path.read_text().replace("/vmlinuz\n", "/vmlinuz-missing\n"))
-    with pytest.raises(ConfigError, match=r"dut\.kernel: .*no such file: .*vmlinuz-missing"):
+    path.write_text(path.read_text().replace("/vmlinux\n", "/vmlinux-missing\n"))
+    with pytest.raises(ConfigError, match=r"dut\.kernel: .*no such file: .*vmlinux-missing"):
         load_lab_config(path)
     config = load_lab_config(make_lab_config("kernel-gone"))
-    dut = config.dut.model_copy(update={"kernel": config.dut.kernel.with_name("vmlinuz-missing")})
+    dut = config.dut.model_copy(update={"kernel": config.dut.kernel.with_name("vmlinux-missing")})
     qemu = QemuMachine(dut, tmp_path / "run", FrameRecorder(tmp_path / "l.pcap"))
     try:
         with pytest.raises(HarnessError) as caught:
             qemu.start()
-        assert "vmlinuz-missing" in str(caught.value)
+        assert "vmlinux-missing" in str(caught.value)
     finally:
         qemu.stop()
 

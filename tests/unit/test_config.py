@@ -25,7 +25,7 @@ def test_shipped_configs_load(name):
 
 def test_relative_paths_resolve_against_the_config_file():
     config = load_lab_config(REPO / "lab_configs" / "qemu-x86_64.yaml")
-    assert config.dut.kernel == (REPO / "build" / "refdut" / "vmlinuz").resolve()
+    assert config.dut.kernel == (REPO / "build" / "refdut" / "vmlinux").resolve()
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -43,7 +43,7 @@ MALFORMED = [
     ("ready pattern not a regex", lambda t: t.replace('ready_pattern: "refdut: ready profile=\\\\S+"', 'ready_pattern: "(unclosed"'), "dut.ready_pattern", "ready_pattern"),
     ("prefix not a /64", lambda t: t.replace("prefix: 2001:db8:1::/64", "prefix: 2001:db8::/48"), "tester.prefix", "prefix:"),
     ("prefix not IPv6", lambda t: t.replace("prefix: 2001:db8:1::/64", "prefix: 10.0.0.0/24"), "tester.prefix", "prefix:"),
-    ("no kernel and no disk", lambda t: t.replace("  kernel: ../build/refdut/vmlinuz\n", ""), "dut", "dut:"),
+    ("no kernel and no disk", lambda t: t.replace("  kernel: ../build/refdut/vmlinux\n", ""), "dut", "dut:"),
     ("unknown feature", lambda t: t.replace("features: [ipv6, slaac, mldv2, temporary-addresses, rdnss, dhcpv6, cat1]", "features: [ipv6, teleport]"), "declaration.features.1", "features:"),
     ("resolve without {name}", lambda t: t.replace("resolve: nslookup {name}", "resolve: nslookup example.com"), "declaration.commands.resolve", "resolve:"),
     ("unknown NIC model", lambda t: t.replace("model: e1000", "model: ne2k"), "dut.nic.model", "model: ne2k"),
@@ -143,8 +143,8 @@ START_BREAKERS = [
      'mac: "01:00:5e', "multicast MAC"),
     ("DUT and tester share a MAC", lambda t: t.replace('mac: "02:00:00:00:00:01"', 'mac: "52:54:00:12:34:56"'), "tester.mac",
      'mac: "52:54:00:12:34:56"\n  prefix', "share the MAC address"),
-    ("kernel file missing", lambda t: t.replace("/vmlinuz\n", "/vmlinuz-gone\n"),
-     "dut.kernel", "vmlinuz-gone", "no such file"),
+    ("kernel file missing", lambda t: t.replace("/vmlinux\n", "/vmlinux-gone\n"),
+     "dut.kernel", "vmlinux-gone", "no such file"),
 ]
 
 
