@@ -34,7 +34,7 @@ from harness.identity.keys import PublicKey
 from harness.identity.methods import bif_public_key_hex, did_bid
 from harness.tester import TesterNode
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import configure_unit
+from testsuites.ipv6.conftest import UnitAddress
 
 REGISTER_TIMEOUT_S = 60.0  # the factory step: the unit posts its document and record (each wget bounded at 10 s)
 # The unit signs with openssl under TCG: measured 0.1-0.3 s; a bound, not an expectation.
@@ -48,8 +48,7 @@ class IdentityLab:
     config: LabConfig
     claims: IdentityClaims
     stack: HostStack
-    address: IPAddress | None
-    generation: int  # the DUT boot the address belongs to
+    addressing: UnitAddress
     journal: HttpJournal
     resolver: UniversalResolver | BifResolver
     handles: HandleResolver
@@ -74,12 +73,11 @@ class IdentityLab:
         return did
 
     def unit_address(self) -> IPAddress:
-        if self.dut.generation != self.generation:  # revived since: its addresses are gone
-            self.address, self.generation = configure_unit(self.dut, self.tester), self.dut.generation
-        if self.address is None:
+        address = self.addressing.current()
+        if address is None:
             nonconformant("RFC4862-5.5.3", "an address formed from the tester's prefix, to reach the unit's endpoint",
                           "none formed")
-        return self.address
+        return address
 
     def challenge(self, nonce_hex: str) -> HttpExchange:
         """POST a bidauth_challenge to the unit's endpoint, over the DUT's link."""
@@ -187,8 +185,8 @@ def identity(request, dut: Dut, tester: TesterNode, lab_config: LabConfig):
     context = request.config.stash[CONTEXT_KEY]
     evidence = context.suite_evidence("identity")
     journal = HttpJournal(evidence / "http.jsonl")
-    generation = dut.generation
-    address = configure_unit(dut, tester)
+    addressing = UnitAddress(dut, tester)
+    addressing.current()
     with HostStack(tester) as stack:
         services = None
         try:
@@ -212,7 +210,7 @@ def identity(request, dut: Dut, tester: TesterNode, lab_config: LabConfig):
                 resolver = BifResolver(f"{resolver_url}/bif" if services_config.emulated else resolver_url, journal, connect)
             else:
                 resolver = UniversalResolver(resolver_url, journal, connect)
-            yield IdentityLab(dut, tester, lab_config, claims, stack, address, generation, journal, resolver,
+            yield IdentityLab(dut, tester, lab_config, claims, stack, addressing, journal, resolver,
                               HandleResolver(identifier_url, journal, connect), services, platform)
         finally:
             if services is not None:

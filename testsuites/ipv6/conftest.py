@@ -118,6 +118,23 @@ def configure_unit(dut: Dut, tester: TesterNode) -> IPAddress | None:
     return address
 
 
+@dataclass
+class UnitAddress:
+    """The unit's address (configure_unit) for the DUT boot it was formed in:
+    a revived DUT lost it, so the unit is configured again."""
+
+    dut: Dut
+    tester: TesterNode
+    _address: IPAddress | None = None
+    _generation: int | None = None
+
+    def current(self) -> IPAddress | None:
+        if self._generation != self.dut.generation:
+            self._generation = self.dut.generation
+            self._address = configure_unit(self.dut, self.tester)
+        return self._address
+
+
 @pytest.fixture
 def slaac(dut, tester) -> SlaacOutcome:
     """A DUT freshly configured by the tester router, for tests that change its state."""

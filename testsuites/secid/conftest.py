@@ -13,7 +13,7 @@ from harness.context import Dut
 from harness.drivers.hoststack import HostStack
 from harness.tester import TesterNode
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import configure_unit
+from testsuites.ipv6.conftest import UnitAddress
 
 # The lab's login attempts come from addresses of their own (prefix::5ec:0:N),
 # so a unit's lockout of one source stops that source only.
@@ -25,16 +25,12 @@ class UnitOnStack:
     dut: Dut
     tester: TesterNode
     stack: HostStack
-    address: IPAddress | None
-    generation: int  # the DUT boot the address belongs to
+    addressing: UnitAddress
     _sources: count = field(default_factory=lambda: count(1))
 
-    def current_address(self) -> IPAddress | None:
-        """The unit's address now: a revived DUT lost the one it had, so it
-        is configured again."""
-        if self.dut.generation != self.generation:
-            self.address, self.generation = configure_unit(self.dut, self.tester), self.dut.generation
-        return self.address
+    @property
+    def address(self) -> IPAddress | None:
+        return self.addressing.current()
 
     def fresh_source(self) -> str:
         """A new address of the stack in the tester's prefix."""
@@ -46,16 +42,16 @@ class UnitOnStack:
 
 @pytest.fixture(scope="module")
 def _unit_on_stack(dut: Dut, tester: TesterNode):
-    generation = dut.generation
-    address = configure_unit(dut, tester)
+    addressing = UnitAddress(dut, tester)
+    addressing.current()
     with HostStack(tester) as stack:
-        yield UnitOnStack(dut, tester, stack, address, generation)
+        yield UnitOnStack(dut, tester, stack, addressing)
 
 
 @pytest.fixture
 def unit(_unit_on_stack: UnitOnStack) -> UnitOnStack:
     """The module's unit on the host stack; a unit that formed no address
     cannot be reached by the lab's clients, and that is its failure."""
-    if _unit_on_stack.current_address() is None:
+    if _unit_on_stack.address is None:
         nonconformant("RFC4862-5.5.3", "an address formed from the tester's prefix, to reach the unit at", "none formed")
     return _unit_on_stack

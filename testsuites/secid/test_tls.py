@@ -25,7 +25,7 @@ def tls_scans(request, _unit_on_stack, lab_config) -> dict[int, TlsScan]:
     if not services:
         pytest.skip("the declaration names no TLS service")
     unit, trust = _unit_on_stack, lab_config.declaration.tls_trust
-    address = unit.current_address()
+    address = unit.address
     if address is None:
         return {}  # the case's `unit` fixture judges that
     scans = {service.port: scan_tls(unit.stack, str(address), service.port, trust.server_name, trust.ca,
