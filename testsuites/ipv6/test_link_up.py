@@ -23,6 +23,7 @@ from harness.ipv6.timers import (
 )
 from harness.findings import measure
 from harness.verdict import nonconformant
+from testsuites.ipv6.conftest import restarted_link_solicitation
 
 pytestmark = pytest.mark.needs_feature("ipv6")
 
@@ -70,7 +71,7 @@ def test_mldv2_report_after_link_up(dut, link_up):
 def test_router_solicitation_after_link_up(dut, link_up):
     """RFC 4861 6.3.7: a host sends a Router Solicitation to ff02::2 when its
     interface becomes enabled, rather than waiting for a periodic RA."""
-    frame = dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up)
+    frame = restarted_link_solicitation(dut)
     if frame is None:
         nonconformant(
             "RFC4861-6.3.7",
@@ -87,7 +88,7 @@ def test_router_solicitations_are_spaced_by_the_interval(dut, link_up):
     """RFC 4861 6.3.7 with RFC 7559 2: with no router answering, RSs are
     repeated no faster than RTR_SOLICITATION_INTERVAL (4 s), less the 10 %
     randomisation RFC 7559 allows."""
-    first = dut.recorder.wait_for(lambda p: is_router_solicitation(p, dut.mac), ROUTER_SOLICITATION_WAIT_S, since=link_up)
+    first = restarted_link_solicitation(dut)
     if first is None:
         nonconformant("RFC4861-6.3.7", "a first Router Solicitation after link-up", "none")
     second = dut.recorder.wait_for(
