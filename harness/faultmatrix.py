@@ -50,8 +50,9 @@ class ProfileRun:
     messages: dict[str, str]  # case -> failure message, for cases that did not pass
     planned: frozenset[str]  # the cases that had to run
     targets: frozenset[str]  # the cases that had to fail
-    campaign: str
-    exit_status: int
+    campaigns: tuple[str, ...]  # one per shard of the profile's cases
+    exit_status: int  # the worst of its campaigns'
+    seconds: float  # the campaigns' wall time, added up
 
     def mismatches(self, not_applicable: frozenset[str] = frozenset()) -> list[str]:
         out = [f"{self.profile}: {case} expected a verdict, got none" for case in sorted(self.planned - set(self.verdicts))]
@@ -63,6 +64,19 @@ class ProfileRun:
                 why = self.messages.get(case, "").splitlines()[:1]
                 out.append(f"{self.profile}: {case} expected {expected}, got {verdict}" + "".join(f" ({line[:300]})" for line in why))
         return out
+
+
+def merged(runs: list[ProfileRun]) -> list[ProfileRun]:
+    """One run per profile: the shards of a profile's cases put together."""
+    by_profile: dict[str, ProfileRun] = {}
+    for run in sorted(runs, key=lambda run: run.campaigns):
+        seen = by_profile.get(run.profile)
+        by_profile[run.profile] = run if seen is None else ProfileRun(
+            run.profile, {**seen.verdicts, **run.verdicts}, {**seen.messages, **run.messages},
+            seen.planned | run.planned, seen.targets | run.targets, seen.campaigns + run.campaigns,
+            max(seen.exit_status, run.exit_status), seen.seconds + run.seconds,
+        )
+    return [by_profile[profile] for profile in sorted(by_profile)]
 
 
 def load_expectations(path: Path = EXPECTATIONS) -> dict[str, list[str] | str]:
@@ -154,16 +168,23 @@ def run_profile(plan: ProfilePlan, base: LabConfig, reports: Path, work: Path, g
         selection = [] if runs_slow else ["-m", "not slow"]
     else:
         selection = ["-k", " or ".join(sorted(plan.cases))]
+    folder = reports / plan.profile / plan.shard if plan.shard else reports / plan.profile
+    configs = work / "configs" / plan.shard  # one file per campaign: shards of a profile run at once
+    configs.mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-m", "harness", "campaign", "--lab-config", str(profile_config(base, plan.profile, work)),
-        "--reports", str(reports / plan.profile), "--", *selection,
+        sys.executable, "-m", "harness", "campaign", "--lab-config", str(profile_config(base, plan.profile, configs)),
+        "--reports", str(folder), "--", *selection,
     ]
+    started = time.monotonic()
     process = gate.launch(command, work)
     process.communicate()  # its output only matters when its records say something is wrong
-    root = (reports / plan.profile / "latest").resolve()
+    root = (folder / "latest").resolve()
     verdicts, messages = case_verdicts(read_records(root / "evidence" / "tests").values())
     planned = plan.cases if plan.cases is not None else frozenset(verdicts)
-    return ProfileRun(plan.profile, verdicts, messages, frozenset(planned), plan.must_fail, root.name, process.returncode)
+    return ProfileRun(
+        plan.profile, verdicts, messages, frozenset(planned), plan.must_fail, ((folder.relative_to(reports) / root.name).as_posix(),),
+        process.returncode, time.monotonic() - started,
+    )
 
 
 def run_matrix(
@@ -179,7 +200,7 @@ def run_matrix(
     plans.sort(key=lambda p: -(len(p.cases) if p.cases is not None else 10**6))
     with tempfile.TemporaryDirectory(prefix="fault-matrix-") as work, ThreadPoolExecutor(parallel) as pool:
         futures = [pool.submit(run_profile, p, base, reports, Path(work), gate, with_slow) for p in plans]
-        runs = sorted((future.result() for future in futures), key=lambda run: run.profile)
+        runs = merged([future.result() for future in futures])
     write_matrix(reports, plan_name, runs, uncovered(expectations, cases))
     return runs
 
@@ -202,7 +223,7 @@ def write_matrix(reports: Path, plan_name: str, runs: list[ProfileRun], not_targ
         "plan": plan_name,
         "profiles": {
             run.profile: {
-                "campaign": run.campaign, "planned": sorted(run.planned), "targets": sorted(run.targets),
+                "campaigns": list(run.campaigns), "seconds": round(run.seconds, 1), "planned": sorted(run.planned), "targets": sorted(run.targets),
                 "verdicts": run.verdicts, "messages": run.messages,
             }
             for run in runs

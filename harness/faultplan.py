@@ -4,7 +4,8 @@ claim is proven for every case without running the full cross-product.
 The claim: every case passes on the conformant DUT and fails under a profile
 that breaks what it checks. The CI plan proves exactly that:
 
-- the conformant profile runs every case (each must pass);
+- the conformant profile runs every case (each must pass), in shards of
+  whole test modules, so that no one campaign bounds the plan's wall time;
 - each case is assigned its narrowest profile (the one with the fewest
   targets that names it), and that profile runs the cases assigned to it
   (each must fail) plus, as controls, the untargeted cases of the same test
@@ -13,7 +14,8 @@ that breaks what it checks. The CI plan proves exactly that:
 
 Broad profiles (`all`, or dozens of targets) only run when a case has no
 narrower one. The cost grows with cases x (1 + module size), not with
-profiles x cases. The full cross-product stays available (plan "full")."""
+profiles x cases, and every campaign of the plan is at most a few modules
+long. The full cross-product stays available (plan "full")."""
 
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ CONFORMANT = "conformant"
 SLOW_TESTS = frozenset({"test_incomplete_reassembly_times_out_with_time_exceeded",
                         "test_attach_is_retried_after_t3410_up_to_the_attempt_limit"})
 
+# Cases per conformant shard (whole modules; a larger module is a shard of its own).
+CONFORMANT_SHARD_CASES = 30
+
 Expectations = dict[str, "list[str] | str"]  # profile -> targeted cases (or suites, "ipv6/*"), or "all"
 
 
@@ -35,6 +40,7 @@ class ProfilePlan:
     profile: str
     cases: frozenset[str] | None  # None: every case the suites hold
     must_fail: frozenset[str]  # of the cases run; every other case run must pass
+    shard: str = ""  # which part of the profile's cases, when they are split over campaigns
 
 
 def suite_cases(suites: Path) -> dict[str, str]:
@@ -74,11 +80,25 @@ def narrowest_profiles(expectations: Expectations, cases: dict[str, str]) -> dic
     return chosen
 
 
+def conformant_shards(cases: dict[str, str], size: int = CONFORMANT_SHARD_CASES) -> list[ProfilePlan]:
+    """Every case on the conformant DUT, consecutive modules packed into
+    shards of at most `size` cases."""
+    by_module: dict[str, list[str]] = {}
+    for case, module in cases.items():
+        by_module.setdefault(module, []).append(case)
+    shards: list[list[str]] = [[]]
+    for module in sorted(by_module):
+        if shards[-1] and len(shards[-1]) + len(by_module[module]) > size:
+            shards.append([])
+        shards[-1].extend(by_module[module])
+    return [ProfilePlan(CONFORMANT, frozenset(shard), frozenset(), f"{i + 1:02d}") for i, shard in enumerate(shards) if shard]
+
+
 def ci_plan(expectations: Expectations, cases: dict[str, str]) -> list[ProfilePlan]:
     assigned: dict[str, set[str]] = {}
     for case, profile in narrowest_profiles(expectations, cases).items():
         assigned.setdefault(profile, set()).add(case)
-    plans = [ProfilePlan(CONFORMANT, None, frozenset())]
+    plans = conformant_shards(cases)
     for profile in sorted(assigned):
         proves = frozenset(assigned[profile])
         modules = {cases[case] for case in proves if case in cases}

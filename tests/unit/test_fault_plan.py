@@ -29,7 +29,8 @@ def test_each_case_goes_to_its_narrowest_profile():
 
 def test_ci_plan_runs_assigned_cases_with_their_module_as_controls():
     plans = {plan.profile: plan for plan in ci_plan(EXPECTATIONS, CASES)}
-    assert plans[CONFORMANT].cases is None and not plans[CONFORMANT].must_fail
+    conformant = [plan for plan in ci_plan(EXPECTATIONS, CASES) if plan.profile == CONFORMANT]
+    assert set().union(*(plan.cases for plan in conformant)) == set(CASES) and not any(plan.must_fail for plan in conformant)
     assert plans["only-a"].cases == {"test_a", "test_b", "test_c"}
     assert plans["only-a"].must_fail == {"test_a"}
     # test_a is targeted by a-and-d too, so it cannot be a control there; the slow case never is one
@@ -57,5 +58,15 @@ def test_the_real_suites_are_all_covered_and_the_plan_is_smaller(repo):
     cases = suite_cases(repo / "testsuites")
     expectations = load_expectations()
     assert uncovered(expectations, cases) == []
-    ci_runs = sum(len(p.cases) if p.cases is not None else len(cases) for p in ci_plan(expectations, cases))
+    ci_runs = sum(len(p.cases) for p in ci_plan(expectations, cases))
     assert ci_runs < len(expectations) * len(cases) / 3
+
+
+def test_the_conformant_run_is_sharded_by_whole_modules():
+    cases = {f"test_{m}{i}": f"test_{m}.py" for m, n in (("one", 5), ("two", 4), ("three", 9), ("four", 2)) for i in range(n)}
+    shards = [plan for plan in ci_plan({CONFORMANT: [], "all-off": "all"}, cases) if plan.profile == CONFORMANT]
+    assert sorted(case for shard in shards for case in shard.cases) == sorted(cases)
+    assert all(not shard.must_fail for shard in shards)
+    assert len({shard.shard for shard in shards}) == len(shards)
+    for shard in shards:  # no module is split over two campaigns
+        assert all(set(cases[c] for c in shard.cases).isdisjoint(cases[c] for c in other.cases) for other in shards if other is not shard)
