@@ -10,7 +10,6 @@ Markers:
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Iterator
@@ -75,8 +74,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"invalid lab config:\n{exc}") from None
     evidence = Path(config.getoption("evidence_dir") or config.getini("evidence_dir")).resolve()
     evidence.mkdir(parents=True, exist_ok=True)
-    # Under pytest-xdist each worker (gw0, gw1, ...) drives its own DUT instance.
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    # Under pytest-xdist each worker (gw0, gw1, ...) drives its own DUT instance;
+    # its workerinput says so (the environment variable is inherited by every
+    # pytest a worker starts, such as a campaign under the harness's own tests).
+    worker = getattr(config, "workerinput", {}).get("workerid")
     if worker:
         lab = lab.instance(int(worker.removeprefix("gw")))
     config.stash[CONTEXT_KEY] = CampaignContext(lab, Path(path).resolve(), evidence, worker)
