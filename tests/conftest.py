@@ -7,23 +7,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-# `make test` runs two pytest-xdist workers: the fault matrix, whose campaigns
-# keep both cores busy, beside everything else, which runs one test at a time
-# as it always has (tests that start labs, mount disks or open fixed
-# interfaces never meet each other). The streams are picked by node id here:
-# xdist's own grouping (xdist_group) rewrites a node id that pytest 9 no
-# longer lets it change.
-OWN_WORKER = ("tests/integration/test_campaign_verdicts.py::test_fault_matrix_",)
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    from xdist.scheduler import LoadScopeScheduling
-
-    class TwoStreams(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return next((prefix for prefix in OWN_WORKER if nodeid.startswith(prefix)), "one-at-a-time")
-
-    return TwoStreams(config, log)
 
 
 @pytest.fixture(scope="session")
