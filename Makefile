@@ -6,6 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 LAB_CONFIG ?= lab_configs/qemu-x86_64.yaml
 IMAGE := build/refdut/image.json
+# Every interpreter a campaign starts (pytest, the emulators, the matrix's
+# campaigns) reuses its bytecode and pytest's rewritten suites: some machines
+# turn the cache off, which costs about a second of CPU per process.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup system image campaign test fault-matrix benchmarks clean
 
