@@ -141,16 +141,19 @@ def dut_identity(root: Path, config: LabConfig) -> dict[str, str]:
     return identity
 
 
-def build_bundle(root: Path, config: LabConfig, key: SigningKey, suites: Path) -> Counter[str]:
+def build_bundle(root: Path, config: LabConfig, key: SigningKey, suites: Path, html: bool = True) -> Counter[str]:
+    """Without html, the pages link to the raw allure results (`allure generate`
+    makes the report from them later): the fault matrix reads only the records."""
     results_dir, html_dir = root / "allure-results", root / "html"
     drop_duplicate_results(results_dir)
-    generate_html(results_dir, html_dir, f"{config.declaration.model} - {config.lab.name}")
+    if html:
+        generate_html(results_dir, html_dir, f"{config.declaration.model} - {config.lab.name}")
     records = read_records(root / "evidence" / "tests")
     points = build_matrix(load_catalogue(suites / CATALOGUE_NAME), records)
     (root / "traceability.json").write_text(
         json.dumps({"campaign": root.name, **matrix_json(points)}, indent=2) + "\n"
     )
-    links = allure_test_links(html_dir)
+    links = allure_test_links(html_dir) if html else {}
     facts = CampaignFacts(
         campaign_id=root.name,
         date=time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
@@ -158,7 +161,7 @@ def build_bundle(root: Path, config: LabConfig, key: SigningKey, suites: Path) -
         identity=dut_identity(root, config),
         fingerprint=key.fingerprint,
         key_kind=key.kind,
-        report_link="html/index.html",
+        report_link="html/index.html" if html else "allure-results/",
         test_links={r.nodeid: links[r.allure_full_name] for r in records.values() if r.allure_full_name in links},
     )
     write_pages(root, points, facts)
@@ -185,7 +188,7 @@ def point_latest(reports: Path, target: Path) -> None:
 
 def run_campaign(
     lab_config: Path, reports: Path, pytest_args: list[str], resume: Path | None = None, signing_key: str | None = None,
-    suites: Path = DEFAULT_SUITES,
+    suites: Path = DEFAULT_SUITES, html: bool = True,
 ) -> int:
     try:
         config = load_lab_config(lab_config)
@@ -199,7 +202,7 @@ def run_campaign(
     pytest_status = run_suites(suites, root, lab_config, config.instances, resume is not None, pytest_args)
     wall = time.monotonic() - started
     try:
-        counts = build_bundle(root, config, key, suites)
+        counts = build_bundle(root, config, key, suites, html)
     except HarnessError as exc:
         print(f"campaign {root.name}: bundle not built: {exc}", file=sys.stderr)
         return EXIT_BROKEN
@@ -208,7 +211,8 @@ def run_campaign(
     summary = ", ".join(f"{counts.get(status, 0)} {status}" for status in VERDICTS)
     print(f"campaign {root.name}: {sum(counts.values())} results: {summary} in {wall:.1f} s")
     print(f"summary: {root / 'summary.html'}")
-    print(f"report: {root / 'html' / 'index.html'}")
+    if html:
+        print(f"report: {root / 'html' / 'index.html'}")
     print(f"evidence bundle: {root} (signed by {key.fingerprint}, {key.kind} key)")
     if counts.get("broken") or (pytest_status not in (0, 1, 5) and not counts):
         return EXIT_BROKEN

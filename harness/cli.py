@@ -38,7 +38,7 @@ def _campaign(args: argparse.Namespace) -> int:
     resume = None
     if args.resume is not None:
         resume = Path(args.resume) if args.resume != "latest" else Path(args.reports) / "latest"
-    return run_campaign(Path(args.lab_config), Path(args.reports), args.pytest_args, resume, args.signing_key, Path(args.suites))
+    return run_campaign(Path(args.lab_config), Path(args.reports), args.pytest_args, resume, args.signing_key, Path(args.suites), not args.no_html)
 
 
 def _fault_matrix(args: argparse.Namespace) -> int:
@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     campaign.add_argument("--suites", default="testsuites", help="the conformance suites folder, with its requirements.yaml")
     campaign.add_argument("--signing-key", help="Ed25519 PEM private key (default: $HARNESS_SIGNING_KEY, else throw-away)")
+    campaign.add_argument(
+        "--no-html", action="store_true",
+        help="evidence bundle without the allure HTML (make it later with 'allure generate allure-results')",
+    )
     campaign.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     campaign.set_defaults(func=_campaign)
 

@@ -173,7 +173,7 @@ def run_profile(plan: ProfilePlan, base: LabConfig, reports: Path, work: Path, g
     configs.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "harness", "campaign", "--lab-config", str(profile_config(base, plan.profile, configs)),
-        "--reports", str(folder), "--", *selection,
+        "--reports", str(folder), "--no-html", "--", *selection,  # the matrix reads the records, not the report
     ]
     started = time.monotonic()
     process = gate.launch(command, work)
