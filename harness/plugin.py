@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import allure
 import pytest
 
 from harness.clauses import catalogue, use_catalogue
 from harness.config import LabConfig, load_lab_config
-from harness.cellular_lab import CellularLab, open_cellular_lab
 from harness.context import CELLULAR_KEY, CONTEXT_KEY, CampaignContext, Dut
 from harness.drivers.hoststack import HostStack
 from harness.drivers.link import FrameRecorder
@@ -32,6 +31,9 @@ from harness.evidence.environment import write_allure_environment
 from harness.evidence.records import finished_tests
 from harness.process import notify_booted
 from harness.tester import TesterNode
+
+if TYPE_CHECKING:
+    from harness.cellular_lab import CellularLab
 
 # Evidence slices and verdict records are collected by their own plugin module.
 pytest_plugins = ["harness.evidence.collector"]
@@ -134,6 +136,8 @@ def _allure_results_dir(config: pytest.Config) -> Path | None:
 def cellular(request: pytest.FixtureRequest) -> Iterator[CellularLab]:
     """The module's AT channel, the callbox and the NAS trace (with the
     emulators in CI); skips when the lab has no cellular side."""
+    from harness.cellular_lab import open_cellular_lab  # NAS decoding is a second's import: only for a cellular lab
+
     context = _context(request)
     if context.config.cellular is None:
         pytest.skip("the lab config has no cellular section")
