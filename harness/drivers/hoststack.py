@@ -12,12 +12,15 @@ as long as their helper process, which dies with the harness."""
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 import socket
 import subprocess
 import sys
 import threading
+import time
+import weakref
 from dataclasses import dataclass
 
 from harness.drivers.link import RECV_POLL_S, Frame
@@ -27,6 +30,9 @@ from harness.process import die_with_parent
 from harness.tester import TesterNode
 
 HELPER_START_TIMEOUT_S = 15.0
+# How often a client's wait looks at the DUT's link: a dead link (or QEMU)
+# ends the client at once, not at its timeout. A lab check, not a protocol timer.
+LINK_CHECK_S = 0.1
 HELPER_EXIT_TIMEOUT_S = 5.0
 MAX_FRAME = 65535
 
@@ -67,6 +73,9 @@ class HostStack:
         tester.subscribe(self._to_stack)
         self._reader = threading.Thread(target=self._from_stack, name=f"host stack {self._helper.pid}", daemon=True)
         self._reader.start()
+        self._connections: weakref.WeakSet[socket.socket] = weakref.WeakSet()  # what connect() handed out
+        self._watcher = threading.Thread(target=self._cut_on_link_loss, name=f"host stack {self._helper.pid} watch", daemon=True)
+        self._watcher.start()
 
     def _receive_tap(self) -> int:
         self._channel.settimeout(HELPER_START_TIMEOUT_S)
@@ -111,6 +120,29 @@ class HostStack:
             if not self._closed.is_set():
                 self.failure = f"host stack bridge died: {type(exc).__name__}: {exc}"
 
+    def lost(self) -> str | None:
+        """Why a client cannot reach the DUT now: the bridge died, or the DUT's
+        link (or its QEMU) did; None once the DUT is revived."""
+        link_failure = self.tester.link.recorder.failure
+        return self.failure or (str(link_failure) if link_failure is not None else None)
+
+    def _cut_on_link_loss(self) -> None:
+        """Connections to a DUT that is gone end now: their reads see the end
+        of the stream, and the test its cause (`lost`), not a timeout."""
+        while not self._closed.wait(LINK_CHECK_S):
+            if self.lost() is None:
+                continue
+            for connection in list(self._connections):
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # not connected (yet, or any more)
+
+    def _raise_if_lost(self, what: str) -> None:
+        cause = self.lost()
+        if cause is not None:
+            raise HostStackError(f"{what} in the host stack stopped: the DUT cannot be reached: {cause}")
+
     # -- clients -------------------------------------------------------------
     def command(self, argv: list[str]) -> list[str]:
         """argv as run inside the stack's namespaces (for Popen, a server)."""
@@ -119,17 +151,28 @@ class HostStack:
     def run(self, argv: list[str], timeout: float) -> ClientResult:
         """Run a client in the stack to its end (bounded). Its exit status is
         the caller's to judge: a refused connection can be the DUT's answer."""
-        if self.failure:
-            raise HostStackError(self.failure)
+        self._raise_if_lost(argv[0])
         try:
-            done = subprocess.run(self.command(argv), capture_output=True, text=True, timeout=timeout, preexec_fn=die_with_parent)
-        except subprocess.TimeoutExpired as exc:
-            raise HostStackError(f"{argv[0]} in the host stack did not finish within {timeout} s") from exc
+            process = subprocess.Popen(self.command(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                       preexec_fn=die_with_parent)
         except OSError as exc:
             raise HostStackError(f"cannot run {argv[0]} in the host stack: {exc}") from exc
-        if self.failure:
-            raise HostStackError(self.failure)
-        return ClientResult(argv, done.returncode, done.stdout, done.stderr)
+        deadline = time.monotonic() + timeout
+        with process:
+            while True:
+                try:  # retried communicate() loses no output
+                    stdout, stderr = process.communicate(timeout=max(0.0, min(LINK_CHECK_S, deadline - time.monotonic())))
+                    break
+                except subprocess.TimeoutExpired:
+                    cause = self.lost()
+                    if cause is None and time.monotonic() < deadline:
+                        continue
+                    process.kill()
+                    process.communicate()
+                    self._raise_if_lost(argv[0])
+                    raise HostStackError(f"{argv[0]} in the host stack did not finish within {timeout} s") from None
+        self._raise_if_lost(argv[0])
+        return ClientResult(argv, process.returncode, stdout, stderr)
 
     def add_address(self, address: str) -> None:
         """Another address of the stack: a destination beyond the tester's
@@ -155,17 +198,38 @@ class HostStack:
 
     def connect(self, host: str, port: int, timeout: float, source: str | None = None) -> socket.socket:
         """A TCP connection from the stack (over the DUT's link), bounded by
-        timeout; from `source` (one of the stack's addresses) if given."""
+        timeout; from `source` (one of the stack's addresses) if given. The
+        DUT's answer (refused, none: TimeoutError) is the caller's to judge;
+        a DUT that cannot be reached any more raises HostStackError at once,
+        also later, while the connection is in use (its reads end)."""
         connection = self.socket()
-        connection.settimeout(timeout)
         try:
             if source is not None:
                 connection.bind((source, 0))
-            connection.connect((host.strip("[]"), port))
-        except OSError:
+            self._connect_watching_the_link(connection, (host.strip("[]"), port), timeout)
+        except BaseException:
             connection.close()
             raise
+        connection.settimeout(timeout)
+        self._connections.add(connection)
         return connection
+
+    def _connect_watching_the_link(self, connection: socket.socket, address: tuple[str, int], timeout: float) -> None:
+        connection.setblocking(False)
+        status = connection.connect_ex(address)
+        deadline = time.monotonic() + timeout
+        while status in (errno.EINPROGRESS, errno.EALREADY):
+            remaining = deadline - time.monotonic()
+            _, writable, _ = select.select([], [connection], [], max(0.0, min(LINK_CHECK_S, remaining)))
+            if writable:
+                status = connection.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                break
+            self._raise_if_lost(f"a connection to [{address[0]}]:{address[1]}")
+            if remaining <= 0:
+                raise TimeoutError(f"no answer to a TCP connection to [{address[0]}]:{address[1]} within {timeout} s")
+        if status != 0:
+            self._raise_if_lost(f"a connection to [{address[0]}]:{address[1]}")
+            raise OSError(status, f"{os.strerror(status)}: [{address[0]}]:{address[1]}")  # ConnectionRefusedError, ...
 
     def close(self) -> None:
         self._closed.set()
@@ -175,6 +239,8 @@ class HostStack:
             pass
         if getattr(self, "_reader", None) is not None:
             self._reader.join(timeout=2 * RECV_POLL_S + 1)
+        if getattr(self, "_watcher", None) is not None:
+            self._watcher.join(timeout=2 * LINK_CHECK_S + 1)
         if getattr(self, "_tap", None) is not None:
             os.close(self._tap)
         self._channel.close()  # the helper's recv returns: it exits, and the namespaces with it

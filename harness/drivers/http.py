@@ -10,11 +10,13 @@ import json
 import socket
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from harness.abort import abandoned_when
 from harness.errors import HarnessError
 
 Connect = Callable[[str, int, float], socket.socket]
@@ -44,23 +46,13 @@ class HttpExchange:
             raise ValueError(f"{self.method} {self.url} answered {self.status} with non-JSON: {self.body[:200]!r}") from exc
 
 
-WATCH_INTERVAL_S = 0.1
-
-
-def _watch(connection: http.client.HTTPConnection, abort_if: Callable[[], str | None], done: threading.Event,
-           aborted: list[str]) -> None:
-    """Cut the exchange's socket as soon as `abort_if` names a cause."""
-    while not done.wait(WATCH_INTERVAL_S):
-        cause = abort_if()
-        if cause is not None:
-            aborted.append(cause)
-            sock = connection.sock
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            return
+def _cut(connection: http.client.HTTPConnection) -> None:
+    """End the exchange: its reads see the end of the stream."""
+    if connection.sock is not None:
+        try:
+            connection.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def default_connect(host: str, port: int, timeout: float) -> socket.socket:
@@ -120,20 +112,16 @@ def request(method: str, url: str, *, journal: HttpJournal, body: Any = None, ac
         target += "?" + parts.query
     connection = _Connection(parts.hostname, parts.port or 80, timeout, connect)
     started = time.monotonic()
-    done = threading.Event()
-    aborted: list[str] = []
-    if abort_if is not None:
-        threading.Thread(target=_watch, args=(connection, abort_if, done, aborted), daemon=True,
-                         name=f"http watchdog {url}").start()
+    watch = abandoned_when(abort_if, lambda _: _cut(connection), url) if abort_if is not None else nullcontext([])
     try:
-        connection.request(method, target, body=payload, headers=headers)
-        answer = connection.getresponse()
-        text = answer.read().decode("utf-8", errors="replace")
+        with watch as aborted:
+            connection.request(method, target, body=payload, headers=headers)
+            answer = connection.getresponse()
+            text = answer.read().decode("utf-8", errors="replace")
     except (OSError, http.client.HTTPException) as exc:
         cause = f" ({aborted[0]})" if aborted else ""
         raise HttpUnreachable(f"{method} {url}: no answer{cause} ({type(exc).__name__}: {exc})") from exc
     finally:
-        done.set()
         connection.close()
     exchange = HttpExchange(method, url, payload, answer.status, answer.getheader("Content-Type", ""), text,
                             time.monotonic() - started)

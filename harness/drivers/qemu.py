@@ -107,6 +107,9 @@ class QemuMachine:
                 break
             if attempt == START_ATTEMPTS or "in use" not in _tail(self.stderr_log):
                 raise MachineError(f"QEMU did not start; stderr:\n{_tail(self.stderr_log)}")
+        if self._stopping.is_set():  # stopped from another thread while it launched
+            self.stop()
+            raise MachineError("QEMU was stopped while it started")
         self.console = SerialConsole(f"socket://127.0.0.1:{self._console_port}", self.transcript_path,
                                      machine_failure=self._link_failure)
         started = time.monotonic()

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.abort import abandoned_when
 from harness.config.models import QemuDut
 from harness.drivers.link import FrameRecorder
 from harness.drivers.qemu import QemuMachine, store_drive_args
+from harness.errors import HarnessError
 from harness.verdict import nonconformant
 
 
@@ -39,8 +41,14 @@ def test_two_units_of_one_image_have_different_dids(identity, dut, lab_config):
         machine = QemuMachine(second_config.dut, work / "run", recorder,
                               store_drive_args(work / "store.img", lab_config.dut.store_mb or 1))
         try:
-            machine.start()
-            second = identity.device_info(machine.console).get("did")
+            # The comparison needs the first unit: if it dies, the second boot stops at once.
+            with abandoned_when(dut.failure, lambda _: machine.stop(), "second unit") as first_lost:
+                machine.start()
+                second = identity.device_info(machine.console).get("did")
+        except HarnessError as exc:
+            if first_lost:
+                raise HarnessError(f"the first unit was lost while the second booted: {first_lost[0]}") from exc
+            raise
         finally:
             machine.stop()
             recorder.close()
