@@ -8,6 +8,11 @@ With $HARNESS_CHAOS_FILL (a file on the evidence disk: the chaos test
 mounts a small tmpfs for the campaign) the faults include the evidence disk
 filling up: the file grows until ENOSPC, and goes when the test ends.
 
+The campaign is a sample: the first CASES_PER_MODULE cases of every test
+module (what can go wrong after a revival lives in a module's and a suite's
+fixtures, not in its later cases), so the test grows with modules, not cases.
+The sample is written to $HARNESS_CHAOS_SELECTION, one node id per line.
+
 Loaded with `-p tests.integration.chaos`; does nothing without the variable."""
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import pytest
 
 LOG_ENV = "HARNESS_CHAOS_LOG"
 FILL_ENV = "HARNESS_CHAOS_FILL"
+SELECTION_ENV = "HARNESS_CHAOS_SELECTION"
+CASES_PER_MODULE = 2
 FILL_CHUNK = b"\0" * (1 << 20)
 # Into the test body, so the fault lands while it waits on the DUT.
 INJECTION_DELAY_S = 0.3
@@ -65,6 +72,24 @@ if os.environ.get(FILL_ENV):
     FAULTS["disk-full"] = _fill_disk
 _turns = itertools.count()
 _faults = itertools.cycle(FAULTS)
+
+
+@pytest.hookimpl(tryfirst=True)  # before a resume deselects what is done: the same sample both times
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get(LOG_ENV):
+        return
+    taken: dict[Path, int] = {}
+    keep, drop = [], []
+    for item in items:
+        if item.get_closest_marker("slow") is None and taken.get(item.path, 0) < CASES_PER_MODULE:
+            taken[item.path] = taken.get(item.path, 0) + 1
+            keep.append(item)
+        else:
+            drop.append(item)
+    config.hook.pytest_deselected(items=drop)
+    items[:] = keep
+    if os.environ.get(SELECTION_ENV):
+        Path(os.environ[SELECTION_ENV]).write_text("".join(f"{item.nodeid}\n" for item in keep), encoding="utf-8")
 
 
 @pytest.hookimpl(hookwrapper=True)
