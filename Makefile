@@ -36,7 +36,7 @@ campaign: image
 	$(PY) -m harness campaign --lab-config $(LAB_CONFIG)
 
 test: image
-	$(PY) -m pytest tests -rP --durations=25
+	$(PY) -m pytest tests -n 2 -rP --durations=25
 
 # Heavier than CI's budget allows: every case under every fault profile
 # (CI runs the plan that proves each case both ways), and the benchmarks.
