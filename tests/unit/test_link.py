@@ -194,3 +194,16 @@ def test_a_capture_that_cannot_be_written_is_a_link_error(udp_link):
         link.send(FRAME)
     with pytest.raises(LinkError):
         link.recorder.wait_for(lambda p: True, timeout=30)
+
+
+def test_the_tester_skips_tcp_and_udp_frames_without_dissecting_them_but_not_icmpv6():
+    from scapy.layers.inet import TCP, UDP
+    from scapy.layers.inet6 import ICMPv6ND_NS, IPv6ExtHdrHopByHop
+
+    from harness.tester import _may_be_icmpv6
+
+    assert _may_be_icmpv6(bytes(Ether() / IPv6() / ICMPv6ND_NS(tgt="fe80::1")))
+    assert _may_be_icmpv6(bytes(Ether() / IPv6() / IPv6ExtHdrHopByHop() / ICMPv6ND_NS(tgt="fe80::1")))
+    assert not _may_be_icmpv6(bytes(Ether() / IPv6() / TCP()))
+    assert not _may_be_icmpv6(bytes(Ether() / IPv6() / UDP()))
+    assert not _may_be_icmpv6(b"\x00" * 10)
