@@ -23,6 +23,7 @@ import time
 import weakref
 from dataclasses import dataclass
 
+from harness.abort import FAILURE_CHECK_S, abandoned_when
 from harness.drivers.link import RECV_POLL_S, Frame
 from harness.drivers.netns_helper import IP_COMMAND_TIMEOUT_S, SOCKET_REQUEST, TAP_NAME
 from harness.errors import HarnessError, LinkError
@@ -30,9 +31,6 @@ from harness.process import die_with_parent
 from harness.tester import TesterNode
 
 HELPER_START_TIMEOUT_S = 15.0
-# How often a client's wait looks at the DUT's link: a dead link (or QEMU)
-# ends the client at once, not at its timeout. A lab check, not a protocol timer.
-LINK_CHECK_S = 0.1
 HELPER_EXIT_TIMEOUT_S = 5.0
 MAX_FRAME = 65535
 
@@ -129,7 +127,7 @@ class HostStack:
     def _cut_on_link_loss(self) -> None:
         """Connections to a DUT that is gone end now: their reads see the end
         of the stream, and the test its cause (`lost`), not a timeout."""
-        while not self._closed.wait(LINK_CHECK_S):
+        while not self._closed.wait(FAILURE_CHECK_S):
             if self.lost() is None:
                 continue
             for connection in list(self._connections):
@@ -157,20 +155,14 @@ class HostStack:
                                        preexec_fn=die_with_parent)
         except OSError as exc:
             raise HostStackError(f"cannot run {argv[0]} in the host stack: {exc}") from exc
-        deadline = time.monotonic() + timeout
-        with process:
-            while True:
-                try:  # retried communicate() loses no output
-                    stdout, stderr = process.communicate(timeout=max(0.0, min(LINK_CHECK_S, deadline - time.monotonic())))
-                    break
-                except subprocess.TimeoutExpired:
-                    cause = self.lost()
-                    if cause is None and time.monotonic() < deadline:
-                        continue
-                    process.kill()
-                    process.communicate()
-                    self._raise_if_lost(argv[0])
-                    raise HostStackError(f"{argv[0]} in the host stack did not finish within {timeout} s") from None
+        with process, abandoned_when(self.lost, lambda _: process.kill(), argv[0]):
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                self._raise_if_lost(argv[0])
+                raise HostStackError(f"{argv[0]} in the host stack did not finish within {timeout} s") from None
         self._raise_if_lost(argv[0])
         return ClientResult(argv, process.returncode, stdout, stderr)
 
@@ -220,7 +212,7 @@ class HostStack:
         deadline = time.monotonic() + timeout
         while status in (errno.EINPROGRESS, errno.EALREADY):
             remaining = deadline - time.monotonic()
-            _, writable, _ = select.select([], [connection], [], max(0.0, min(LINK_CHECK_S, remaining)))
+            _, writable, _ = select.select([], [connection], [], max(0.0, min(FAILURE_CHECK_S, remaining)))
             if writable:
                 status = connection.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                 break
@@ -240,7 +232,7 @@ class HostStack:
         if getattr(self, "_reader", None) is not None:
             self._reader.join(timeout=2 * RECV_POLL_S + 1)
         if getattr(self, "_watcher", None) is not None:
-            self._watcher.join(timeout=2 * LINK_CHECK_S + 1)
+            self._watcher.join(timeout=2 * FAILURE_CHECK_S + 1)
         if getattr(self, "_tap", None) is not None:
             os.close(self._tap)
         self._channel.close()  # the helper's recv returns: it exits, and the namespaces with it
