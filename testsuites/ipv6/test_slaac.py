@@ -9,7 +9,7 @@ from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, I
 
 from harness.ipv6.addresses import ALL_NODES, IidKind, iid_kind, in_prefix, is_link_local
 from harness.ipv6.frames import is_dad_probe
-from harness.ipv6.timers import DAD_PROBE_WAIT_S, RETRANS_TIMER_S
+from harness.ipv6.timers import DAD_PROBE_WAIT_S, RA_TO_DAD_PROBE_WAIT_S, RETRANS_TIMER_S
 from harness.findings import advise
 from harness.verdict import nonconformant
 from testsuites.ipv6.conftest import (
@@ -19,6 +19,10 @@ from testsuites.ipv6.conftest import (
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("slaac")]
 
 TEMPORARY_ADDRESS_WAIT_S = DAD_PROBE_WAIT_S + 2 * RETRANS_TIMER_S
+# A defended address must stay silent past the end of the DAD it failed (one
+# RetransTimer after its probe, RFC 4862 5.4): echoes one RetransTimer apart
+# for that long plus the processing allowance.
+DEFENDED_ECHO_ATTEMPTS = 3
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4862-5.5.3")
@@ -86,7 +90,7 @@ def test_defended_global_address_is_not_used(dut, tester, link_up, dut_link_loca
     if contested is None:
         nonconformant("RFC4862-5.5.3", f"an address in {prefix} to contest", "none formed")
     defend(tester, str(contested))
-    if echo_until_reply(dut, tester, contested, source=tester.fresh_source()) is not None:
+    if echo_until_reply(dut, tester, contested, attempts=DEFENDED_ECHO_ATTEMPTS, source=tester.fresh_source()) is not None:
         nonconformant("RFC4862-5.4.5", f"{contested} abandoned after another node defended it", "the DUT answers on it")
     require_reachable(dut, tester, dut_link_local, source=tester.link_local)
 
@@ -107,7 +111,7 @@ def test_link_local_dad_failure_stops_ip_operation(dut, tester, link_up):
         prefix = fresh_prefix()
         mark = dut.recorder.mark()
         tester.router_advertisement(prefix)
-        formed = address_in_prefix(dut, tester, prefix, mark)
+        formed = address_in_prefix(dut, tester, prefix, mark, wait=RA_TO_DAD_PROBE_WAIT_S)
     finally:
         dut.machine.reset()  # IPv6 stays off until the interface is reset by the device itself
     if formed is not None:
@@ -123,11 +127,13 @@ def test_temporary_address_is_formed(dut, tester, link_up):
     restarted_link_solicitation(dut)
     mark = dut.recorder.mark()
     tester.router_advertisement(prefix)
-    dut.recorder.wait_for(lambda p: False, TEMPORARY_ADDRESS_WAIT_S, since=mark)  # observation window
-    probed = {
-        IPAddress(f.packet[ICMPv6ND_NS].tgt)
-        for f in dut.recorder.frames(mark)
-        if f.direction == "rx" and is_dad_probe(f.packet, dut.mac) and in_prefix(f.packet[ICMPv6ND_NS].tgt, prefix)
-    }
+    probed: set[IPAddress] = set()
+
+    def second_address_probed(pkt) -> bool:
+        if is_dad_probe(pkt, dut.mac) and in_prefix(pkt[ICMPv6ND_NS].tgt, prefix):
+            probed.add(IPAddress(pkt[ICMPv6ND_NS].tgt))
+        return len(probed) >= 2
+
+    dut.recorder.wait_for(second_address_probed, TEMPORARY_ADDRESS_WAIT_S, since=mark)
     if len(probed) < 2:
         nonconformant("RFC8981-3", f"a stable and a temporary address in {prefix}", f"{len(probed)} address(es): {sorted(map(str, probed))}")
