@@ -46,7 +46,7 @@ MALFORMED = [
     ("no kernel and no disk", lambda t: t.replace("  kernel: ../build/refdut/vmlinux\n", ""), "dut", "dut:"),
     ("unknown feature", lambda t: t.replace("features: [ipv6, slaac, mldv2, temporary-addresses, rdnss, dhcpv6, cat1]", "features: [ipv6, teleport]"), "declaration.features.1", "features:"),
     ("resolve without {name}", lambda t: t.replace("resolve: nslookup {name}", "resolve: nslookup example.com"), "declaration.commands.resolve", "resolve:"),
-    ("unknown NIC model", lambda t: t.replace("model: e1000", "model: ne2k"), "dut.nic.model", "model: ne2k"),
+    ("unknown NIC model", lambda t: t.replace("model: virtio-net-pci", "model: ne2k"), "dut.nic.model", "model: ne2k"),
     ("boot timeout negative", lambda t: t.replace("boot_timeout_s: 90", "boot_timeout_s: -1"), "dut.boot_timeout_s", "boot_timeout_s"),
     ("empty accel list", lambda t: t.replace("accel: [tcg]", "accel: []"), "dut.accel", "accel:"),
     ("register without {url}", lambda t: t.replace("register_identity: didctl register {url}", "register_identity: didctl register"),
@@ -106,7 +106,7 @@ def test_missing_file_is_a_config_error(tmp_path):
 
 
 def test_all_problems_are_reported_at_once():
-    text = GOOD.replace("memory_mb: 256", "memory_mb: lots").replace("model: e1000", "model: ne2k")
+    text = GOOD.replace("memory_mb: 256", "memory_mb: lots").replace("model: virtio-net-pci", "model: ne2k")
     with pytest.raises(ConfigError) as caught:
         parse_lab_config(text, "lab.yaml")
     assert len(caught.value.problems) == 2
