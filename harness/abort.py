@@ -3,12 +3,24 @@ its link), instead of at the operation's timeout."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
 # How often the watcher asks: a lab check, not a protocol timer.
 FAILURE_CHECK_S = 0.1
+
+
+def end_stream(sock: socket.socket | None) -> None:
+    """Its reads, in any thread, see the end of the stream at once; a socket
+    not connected (yet, or any more) is left as it is."""
+    if sock is None:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 @contextmanager

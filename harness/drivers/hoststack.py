@@ -23,7 +23,7 @@ import time
 import weakref
 from dataclasses import dataclass
 
-from harness.abort import FAILURE_CHECK_S, abandoned_when
+from harness.abort import FAILURE_CHECK_S, abandoned_when, end_stream
 from harness.drivers.link import RECV_POLL_S, Frame
 from harness.drivers.netns_helper import IP_COMMAND_TIMEOUT_S, SOCKET_REQUEST, TAP_NAME
 from harness.errors import HarnessError, LinkError
@@ -131,10 +131,7 @@ class HostStack:
             if self.lost() is None:
                 continue
             for connection in list(self._connections):
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass  # not connected (yet, or any more)
+                end_stream(connection)
 
     def _raise_if_lost(self, what: str) -> None:
         cause = self.lost()

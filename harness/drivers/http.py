@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from harness.abort import abandoned_when
+from harness.abort import abandoned_when, end_stream
 from harness.errors import HarnessError
 
 Connect = Callable[[str, int, float], socket.socket]
@@ -44,15 +44,6 @@ class HttpExchange:
             return json.loads(self.body)
         except ValueError as exc:
             raise ValueError(f"{self.method} {self.url} answered {self.status} with non-JSON: {self.body[:200]!r}") from exc
-
-
-def _cut(connection: http.client.HTTPConnection) -> None:
-    """End the exchange: its reads see the end of the stream."""
-    if connection.sock is not None:
-        try:
-            connection.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def default_connect(host: str, port: int, timeout: float) -> socket.socket:
@@ -112,7 +103,7 @@ def request(method: str, url: str, *, journal: HttpJournal, body: Any = None, ac
         target += "?" + parts.query
     connection = _Connection(parts.hostname, parts.port or 80, timeout, connect)
     started = time.monotonic()
-    watch = abandoned_when(abort_if, lambda _: _cut(connection), url) if abort_if is not None else nullcontext([])
+    watch = abandoned_when(abort_if, lambda _: end_stream(connection.sock), url) if abort_if is not None else nullcontext([])
     try:
         with watch as aborted:
             connection.request(method, target, body=payload, headers=headers)
