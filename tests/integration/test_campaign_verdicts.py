@@ -190,3 +190,24 @@ def test_sm2_lab_passes_the_identity_suites_and_an_ed25519_unit_fails_its_key_ca
     result, campaign = run_campaign(config, tmp_path / "mismatch", "-k", "test_did")
     verdicts = {name: r["status"] for name, r in statuses(campaign).items()}
     assert verdicts[SM2_KEY_CASE] == "failed" and {s for n, s in verdicts.items() if n != SM2_KEY_CASE} == {"passed"}, verdicts
+
+
+def test_without_its_module_the_emulated_dut_skips_only_the_imei_and_still_fails_a_mismatch(tmp_path, refdut_image):
+    """The default lab without its cellular section: the QEMU DUT boots with
+    no module, so it has no IMEI to print or publish. The traceability cases
+    judge the other identifiers and skip, naming the IMEI they left out; a
+    handle that differs from the declared one still fails."""
+    base = load_lab_config(REPO / "lab_configs" / "qemu-x86_64.yaml").model_copy(update={"cellular": None})
+    result, campaign = run_campaign(write_lab_config(base, tmp_path / "no-module.yaml"), tmp_path / "conformant",
+                                    "-k", "traceability")
+    outcomes = statuses(campaign)
+    assert result.returncode == EXIT_ALL_PASSED, result.stdout[-3000:]
+    skipped = {name: r["statusDetails"]["message"] for name, r in outcomes.items() if r["status"] == "skipped"}
+    assert set(skipped) == {"test_console_identifiers_are_the_declared_ones", "test_did_document_names_every_identifier",
+                            "test_console_imei_is_the_module_imei_and_the_nas_imeisv"}, outcomes.keys()
+    assert "urn:gsma:imei:" in skipped["test_console_identifiers_are_the_declared_ones"]
+    assert {r["status"] for name, r in outcomes.items() if name not in skipped} == {"passed"}
+    config = profile_config(base, "ooc-console-mismatch", tmp_path)
+    _, campaign = run_campaign(config, tmp_path / "mismatch", "-k", "test_console_identifiers_are_the_declared_ones")
+    outcome = statuses(campaign)["test_console_identifiers_are_the_declared_ones"]
+    assert outcome["status"] == "failed" and "handle" in outcome["statusDetails"]["message"], outcome
