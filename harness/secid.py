@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from harness.config.models import ExposedService
 from harness.drivers.nmap import PortState
+from harness.malformed import MalformedInput, json_object
 
 # UDP services IoT devices often leave on; a full UDP scan is too slow to be
 # useful (Linux rate-limits the ICMPv6 errors that mark a closed port, RFC
@@ -49,7 +50,7 @@ BUILTIN_CREDENTIALS = [
 ]
 
 
-class CredentialListError(ValueError):
+class CredentialListError(MalformedInput):
     """A lab credential list line that is not user:password."""
 
 
@@ -96,9 +97,35 @@ def weak_suites(suites: list[str]) -> list[str]:
 
 
 # -- SBOM -------------------------------------------------------------------
+class SbomInvalid(MalformedInput):
+    """An SBOM that is not a CycloneDX JSON document."""
+
+
+def parse_sbom(raw: bytes, name: str) -> tuple[dict, str]:
+    """The CycloneDX JSON document and its text (its schema validation is
+    the suite's: cyclonedx-python-lib's validator for its specVersion)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SbomInvalid(f"SBOM {name} is not UTF-8 (CycloneDX JSON is): {exc}") from None
+    document = json_object(text, f"SBOM {name}", SbomInvalid)
+    if not isinstance(document.get("specVersion"), str):
+        raise SbomInvalid(f"SBOM {name} has no specVersion string")
+    return document, text
+
+
 def sbom_components(document: dict) -> dict[str, str]:
     """name -> version of a CycloneDX document's components."""
-    return {component["name"]: component.get("version", "") for component in document.get("components", [])}
+    components = document.get("components", [])
+    if not isinstance(components, list):
+        raise SbomInvalid("the SBOM's components is not a list")
+    found = {}
+    for component in components:
+        if not isinstance(component, dict) or not isinstance(component.get("name"), str):
+            raise SbomInvalid(f"an SBOM component without a name string: {str(component)[:120]}")
+        version = component.get("version", "")
+        found[component["name"]] = version if isinstance(version, str) else str(version)
+    return found
 
 
 def component_differences(declared: dict[str, str], reported: dict[str, str]) -> list[str]:

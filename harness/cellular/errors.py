@@ -4,9 +4,20 @@ or the lab's (a truncated trace file)."""
 
 from __future__ import annotations
 
+from harness.malformed import MalformedInput
 
-class CellularParseError(ValueError):
+
+class CellularParseError(MalformedInput):
     """Input that does not follow the format it claims to be in."""
+
+
+# The clause each parsed command's answer is defined in (the catalogue's ids);
+# an answer that breaks its syntax is the module's failure of that clause.
+AT_CLAUSES = {"+CEREG": "TS27.007-10.1.22", "+CGDCONT": "TS27.007-10.1.1", "+CGPADDR": "TS27.007-10.1.14",
+              "+CGMI": "TS27.007-5.1", "+CGMM": "TS27.007-5.1", "+CGMR": "TS27.007-5.1", "+CGSN": "TS23.003-6.2",
+              "+CPSMS": "TS24.301-5.3.11", "+CEDRXS": "TS24.301-5.3.12"}
+AT_SYNTAX_CLAUSE = "TS27.007-4.2"
+SHOWN_LINE_CHARS = 200
 
 
 class ATParseError(CellularParseError):
@@ -15,7 +26,8 @@ class ATParseError(CellularParseError):
     def __init__(self, command: str, line: str, reason: str):
         self.command = command
         self.line = line
-        super().__init__(f"{command}: cannot parse {line!r}: {reason}")
+        shown = line if len(line) <= SHOWN_LINE_CHARS else line[:SHOWN_LINE_CHARS] + "..."
+        super().__init__(f"{command}: cannot parse {shown!r}: {reason}", AT_CLAUSES.get(command, AT_SYNTAX_CLAUSE))
 
 
 class NASDecodeError(CellularParseError):

@@ -80,7 +80,7 @@ class GprsTimerValue:
             count = seconds / step
             if count == int(count) and count <= 31:
                 return cls(unit, int(count))
-        raise CellularParseError(f"{seconds} s has no exact {cls.__name__} coding")
+        raise ValueError(f"{seconds} s has no exact {cls.__name__} coding")
 
 
 class GprsTimer2(GprsTimerValue):

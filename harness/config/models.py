@@ -409,7 +409,7 @@ class TestUsim(Strict):
     """The test USIM in the DUT. K and OPc are 32 hex digits or env:NAME (read
     from the environment); they never appear in evidence."""
 
-    imsi: str = Field(pattern=r"^\d{15}$")
+    imsi: str = Field(pattern=r"^[0-9]{15}$")
     k: str = Field(pattern=SECRET_PATTERN, description="32 hex digits or env:VARIABLE")
     opc: str = Field(pattern=SECRET_PATTERN, description="32 hex digits or env:VARIABLE")
 
@@ -426,8 +426,8 @@ class TestUsim(Strict):
 class Cell(Strict):
     rat: Literal["cat1", "nbiot"]
     band: int = Field(default=3, ge=1, le=256)
-    mcc: str = Field(default="001", pattern=r"^\d{3}$")
-    mnc: str = Field(default="01", pattern=r"^\d{2,3}$")
+    mcc: str = Field(default="001", pattern=r"^[0-9]{3}$")
+    mnc: str = Field(default="01", pattern=r"^[0-9]{2,3}$")
     ip_versions: Literal["IPV4", "IPV6", "IPV46"] = Field(
         default="IPV46", description="the PDN types the network allows: IPv4, IPv6 or both")
     apn: str = "internet"
@@ -458,22 +458,38 @@ class Cellular(Strict):
         return self
 
 
+def _gprs_timer2(seconds: int | None) -> int | None:
+    from harness.cellular.timers import GprsTimer2
+
+    GprsTimer2.encode(seconds)  # raises ValueError when no unit holds it exactly
+    return seconds
+
+
+def _gprs_timer3(seconds: int | None) -> int | None:
+    from harness.cellular.timers import GprsTimer3
+
+    GprsTimer3.encode(seconds)
+    return seconds
+
+
 class CellularClaims(Strict):
     """What the terminal declares about its cellular side."""
 
     category: Literal["cat1", "nbiot"]
     module_manufacturer: str
     module_model: str
-    imei: str = Field(pattern=r"^\d{15}$")
-    software_version: str = Field(default="01", pattern=r"^\d{2}$", description="the SVN of the IMEISV")
-    psm_t3324_s: int | None = Field(default=None, ge=0, description="T3324 the terminal requests (+CPSMS)")
-    psm_t3412_extended_s: int | None = Field(default=None, ge=0, description="T3412 extended the terminal requests")
+    imei: str = Field(pattern=r"^[0-9]{15}$")
+    software_version: str = Field(default="01", pattern=r"^[0-9]{2}$", description="the SVN of the IMEISV")
+    psm_t3324_s: Annotated[int | None, AfterValidator(_gprs_timer2)] = Field(
+        default=None, ge=0, description="T3324 the terminal requests (+CPSMS), exactly codable as a GPRS Timer 2")
+    psm_t3412_extended_s: Annotated[int | None, AfterValidator(_gprs_timer3)] = Field(
+        default=None, ge=0, description="T3412 extended the terminal requests, exactly codable as a GPRS Timer 3")
     edrx_value: str | None = Field(default=None, pattern=r"^[01]{4}$", description="+CEDRXS requested eDRX value")
     attach_without_pdn: bool = False
     # The licensed module (AP-ACCESS): what its +CGMR answers, and the TACs
     # (IMEI digits 1-8, TS 23.003 6.2.1) allotted to its model.
     module_revision: str | None = Field(default=None, description="the module's firmware revision (+CGMR)")
-    module_tacs: list[Annotated[str, Field(pattern=r"^\d{8}$")]] = Field(
+    module_tacs: list[Annotated[str, Field(pattern=r"^[0-9]{8}$")]] = Field(
         default_factory=list, description="Type Allocation Codes of the licensed module model")
     network_access_licence: str | None = Field(
         default=None, description="the terminal's MIIT network-access licence number, as on its label")

@@ -4,14 +4,15 @@ the device's inventory and with the catalogue the unit itself reports."""
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.config.models import DataInventory
+from harness.malformed import MalformedInput, json_value
 
-class CatalogueInvalid(Exception):
+
+class CatalogueInvalid(MalformedInput):
     """A catalogue that is not JSON or does not follow the schema."""
 
 
@@ -39,12 +40,13 @@ class ImportantDataCatalogue(BaseModel):
     items: list[CatalogueEntry]
 
 
-def parse_catalogue(text: str) -> ImportantDataCatalogue:
+def parse_catalogue(text: str | bytes) -> ImportantDataCatalogue:
+    """A filed or reported catalogue (JSON, bounded in size and nesting)."""
+    document = json_value(text, "the catalogue", CatalogueInvalid)
     try:
-        return ImportantDataCatalogue.model_validate(json.loads(text))
-    except ValueError as exc:  # JSONDecodeError and ValidationError are both ValueErrors
-        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()) \
-            if isinstance(exc, ValidationError) else str(exc)
+        return ImportantDataCatalogue.model_validate(document)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)[:10])
         raise CatalogueInvalid(detail) from None
 
 

@@ -17,6 +17,7 @@ from harness.context import CELLULAR_KEY, CONTEXT_KEY, Dut
 from harness.drivers.link import write_pcap
 from harness.evidence.atomic import write_atomically, write_text_atomically
 from harness.evidence.records import RECORD_NAME, VerdictRecord, write_record
+from harness.malformed import MalformedInput
 from harness.verdict import NonConformance
 
 MESSAGE_CHARS = 4000
@@ -66,6 +67,34 @@ def _attach_cellular_slices(cellular, folder, started: float, ended: float) -> N
     trace = write_atomically(folder / "nas-trace.pcap",
                              lambda temporary: cellular.trace.write_slice(temporary, started, ended))
     allure.attach.file(str(trace), name="nas-trace.pcap", attachment_type=allure.attachment_type.PCAP)
+
+
+def _judged(error: MalformedInput) -> None:
+    """The exception policy (harness/policy.py): the DUT's malformed output
+    is a product failure of its clause; anything else goes on as it is."""
+    from harness.policy import as_nonconformance
+
+    nonconformance = as_nonconformance(error)
+    if nonconformance is not None:
+        raise nonconformance from error
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Iterator[object]:
+    try:
+        return (yield)
+    except MalformedInput as error:
+        _judged(error)
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request) -> Iterator[object]:
+    try:
+        return (yield)
+    except MalformedInput as error:
+        _judged(error)
+        raise
 
 
 _PHASES = pytest.StashKey[dict]()

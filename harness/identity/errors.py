@@ -4,8 +4,10 @@ signature was bad), never into crashes."""
 
 from __future__ import annotations
 
+from harness.malformed import MalformedInput
 
-class IdentityError(ValueError):
+
+class IdentityError(MalformedInput):
     """Something the device or a resolver gave is not what the spec allows."""
 
 
@@ -24,3 +26,7 @@ class InvalidDocument(IdentityError):
 
 class InvalidSignature(IdentityError):
     """A signature that cannot even be parsed (a wrong one just does not verify)."""
+
+
+class LabelUnreadable(IdentityError):
+    """A label image that is not a readable, reasonably sized picture."""
