@@ -9,6 +9,7 @@ for _name in ("pycrate_mobile.TS24301_EMM", "pycrate_mobile.TS24501_FGMM"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 
 from pycrate_mobile import NAS as pycrate_nas  # noqa: E402,F401
+from pycrate_mobile import NASLTE as pycrate_naslte  # noqa: E402,F401
 from pycrate_mobile import TS24008_IE, TS24301_EMM, TS24301_ESM, TS24301_IE  # noqa: E402,F401
 
-__all__ = ["pycrate_nas", "TS24008_IE", "TS24301_EMM", "TS24301_ESM", "TS24301_IE"]
+__all__ = ["pycrate_nas", "pycrate_naslte", "TS24008_IE", "TS24301_EMM", "TS24301_ESM", "TS24301_IE"]

@@ -14,7 +14,7 @@ from typing import Callable
 
 from harness.cellular import gsmtap
 from harness.cellular.errors import CellularParseError
-from harness.cellular.nas import NasMessage, decode
+from harness.cellular.nas import NasMessage, TraceDecoder
 from harness.cellular.trace import GsmtapPcapWriter, write_trace
 from harness.errors import TraceSinkError
 
@@ -28,6 +28,7 @@ class TracedMessage:
     datagram: bytes
     message: NasMessage | None  # None: not LTE NAS, or not decodable (see `problem`)
     problem: str | None = None
+    uplink: bool | None = None  # None: not even the GSMTAP header was readable
 
 
 class NasTraceRecorder:
@@ -42,6 +43,7 @@ class NasTraceRecorder:
         self.port = self._socket.getsockname()[1]
         self._writer = GsmtapPcapWriter(pcap_path)
         self._messages: list[TracedMessage] = []
+        self._decoder = TraceDecoder()
         self._changed = threading.Condition()
         self._closed = False
         self.failure: str | None = None
@@ -49,6 +51,15 @@ class NasTraceRecorder:
         self._thread.start()
 
     def _receive(self) -> None:
+        """Any error here is the recorder's failure, reported at once: a dead
+        reader must never read as a silent trace (every later wait would
+        time out into a product failure)."""
+        try:
+            self._receive_until_closed()
+        except Exception as exc:  # noqa: BLE001 - the resource fails, naming the cause
+            self._fail(f"NAS trace recorder died: {type(exc).__name__}: {exc}")
+
+    def _receive_until_closed(self) -> None:
         while not self._closed:
             try:
                 datagram = self._socket.recv(65535)
@@ -58,20 +69,21 @@ class NasTraceRecorder:
                 self._fail(f"NAS trace socket died: {exc}")
                 return
             moment = time.time()
-            message, problem = None, None
+            message, problem, uplink = None, None, None
             try:
                 header, payload = gsmtap.decode(datagram)
+                uplink = header.uplink
                 if header.type == gsmtap.TYPE_LTE_NAS:
-                    message = decode(payload, header.uplink)
+                    message = self._decoder.decode(payload, header.uplink)
             except CellularParseError as exc:
-                problem = str(exc)  # kept in the trace: the evidence shows what came
+                problem = str(exc)  # kept in the trace, unparsed: the evidence shows what came
             with self._changed:
                 try:
                     self._writer.write(datagram, moment)
                 except (OSError, ValueError) as exc:
                     self._fail(f"NAS trace {self.pcap_path} cannot be written: {exc}")
                     return
-                self._messages.append(TracedMessage(len(self._messages), moment, datagram, message, problem))
+                self._messages.append(TracedMessage(len(self._messages), moment, datagram, message, problem, uplink))
                 self._changed.notify_all()
 
     def _fail(self, reason: str) -> None:
@@ -91,6 +103,12 @@ class NasTraceRecorder:
     def messages(self, since: int = 0) -> list[TracedMessage]:
         with self._changed:
             return self._messages[since:]
+
+    def unparsed_uplink(self, since: int = 0) -> list[TracedMessage]:
+        """Uplink datagrams at or after `since` that do not decode: the UE's
+        malformed NAS, for a check to judge (TS 24.301 9)."""
+        with self._changed:
+            return [m for m in self._messages[since:] if m.problem is not None and m.uplink]
 
     def wait_for(self, match: Callable[[NasMessage], bool], timeout: float, since: int = 0) -> TracedMessage | None:
         """The first decoded message at or after `since` that matches, or None

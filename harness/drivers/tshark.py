@@ -25,6 +25,18 @@ FIELDS = {
     "timer2_value": "gsm_a.gm.gmm.gprs_timer2_value",
     "timer3_unit": "gsm_a.gm.gmm.gprs_timer3_unit",
     "timer3_value": "gsm_a.gm.gmm.gprs_timer3_value",
+    "security_header": "nas_eps.security_header_type",
+    "imsi": "e212.imsi",
+    "imei": "gsm_a.imei",
+    "imeisv": "gsm_a.imeisv",
+    "guti_mcc": "e212.gummei.mcc",
+    "guti_mnc": "e212.gummei.mnc",
+    "mme_group_id": "nas_eps.emm.mme_grp_id",
+    "mme_code": "nas_eps.emm.mme_code",
+    "tmsi": "3gpp.tmsi",  # a GUTI's M-TMSI and a TMSI alike
+    "ebi": "nas_eps.bearer_id",
+    "pti": "nas_eps.esm.proc_trans_id",
+    "apn": "gsm_a.gm.sm.apn",
 }
 TSHARK_TIMEOUT_S = 600.0
 
@@ -41,6 +53,11 @@ class Comparable:
     emm_cause: int | None
     esm_cause: int | None
     timers: tuple[tuple[str, int, int], ...]  # (kind, unit, value), sorted
+    security_header: int | None = None
+    identities: tuple[str, ...] = ()  # "KIND:value", sorted: IMSI, IMEI, IMEISV, GUTI, TMSI
+    ebi: int | None = None
+    pti: int | None = None
+    apn: str | None = None
 
 
 def tshark_binary() -> str:
@@ -81,11 +98,32 @@ def from_tshark(values: dict[str, str]) -> Comparable:
     iid = values["ipv6_iid"].replace(":", "").lower() or None
     return Comparable(first_int(values["emm_type"]), first_int(values["esm_type"]), tuple(ints(values["pdn_type"])),
                       values["ipv4"] or None, iid, first_int(values["emm_cause"]), first_int(values["esm_cause"]),
-                      tuple(sorted(timers)))
+                      tuple(sorted(timers)), first_int(values["security_header"]), tshark_identities(values),
+                      first_int(values["ebi"]), first_int(values["pti"]), values["apn"].split(",")[0] or None)
+
+
+def tshark_identities(values: dict[str, str]) -> tuple[str, ...]:
+    found = [f"{kind}:{digits}" for kind, field in (("IMSI", "imsi"), ("IMEI", "imei"), ("IMEISV", "imeisv"))
+             for digits in values[field].split(",") if digits]
+    tmsis = ints(values["tmsi"])
+    for mcc, mnc, group, code in zip(ints(values["guti_mcc"]), ints(values["guti_mnc"]), ints(values["mme_group_id"]),
+                                     ints(values["mme_code"])):
+        m_tmsi = tmsis.pop(0) if tmsis else None
+        found.append(f"GUTI:{mcc}-{mnc}-{group}-{code}-{m_tmsi}")
+    found += [f"TMSI:{tmsi}" for tmsi in tmsis]
+    return tuple(sorted(found))
+
+
+def our_identity(identity) -> str:
+    if identity.kind == "GUTI":
+        return f"GUTI:{int(identity.plmn.mcc)}-{int(identity.plmn.mnc)}-{identity.mme_group_id}-{identity.mme_code}-{identity.m_tmsi}"
+    if identity.kind == "TMSI":
+        return f"TMSI:{identity.m_tmsi}"
+    return f"{identity.kind}:{identity.digits}"
 
 
 def from_ours(message: NasMessage) -> Comparable:
-    esm = message if not message.is_emm else message.esm
+    esm = message.esm if message.is_emm else (message if message.is_eps else None)
     pdn_types: list[int] = []
     ipv4 = iid = None
     if esm is not None:
@@ -98,13 +136,20 @@ def from_ours(message: NasMessage) -> Comparable:
     timers = []
     # T3402 is a GPRS Timer (TV) in Attach Accept but a GPRS Timer 2 (TLV) in Attach Reject (TS 24.301 8.2.1, 8.2.3).
     t3402_kind = "timer2" if message.is_emm and message.message_type == 0x44 else "timer"
-    for kind, timer in (("timer", message.t3412), (t3402_kind, message.t3402), ("timer2", message.t3324),
+    for kind, timer in (("timer", message.t3412), ("timer", message.t3423), (t3402_kind, message.t3402),
+                        ("timer2", message.t3324),
                         ("timer2", message.t3346), ("timer3", message.t3412_extended)):
         if timer is not None:
             timers.append((kind, timer.unit, timer.value))
-    return Comparable(message.message_type if message.is_emm else None, esm.message_type if esm else None,
+    typed = message.is_emm and not message.unreadable and message.message_type != 0  # Service Request: no type octet
+    identities = [message.mobile_identity, message.guti, message.ms_identity]
+    return Comparable(message.message_type if typed else None, esm.message_type if esm else None,
                       tuple(pdn_types), ipv4, iid, message.emm_cause if message.is_emm else None,
-                      esm.esm_cause if esm else None, tuple(sorted(timers)))
+                      esm.esm_cause if esm else None, tuple(sorted(timers)),
+                      # ESM has a security header only inside a protected EMM envelope
+                      message.security_header if message.is_emm or message.security_header else None,
+                      tuple(sorted(our_identity(i) for i in identities if i is not None and i.kind != "no identity")),
+                      esm.ebi if esm else None, esm.pti if esm else None, esm.apn if esm else None)
 
 
 def disagreements(ours: list[NasMessage], theirs: list[Comparable]) -> list[str]:

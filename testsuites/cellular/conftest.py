@@ -59,6 +59,16 @@ class Cell:
         if reason is not None:
             raise HarnessError(f"cellular lab lost: {reason}")
 
+    def check_absence(self, since: int) -> None:
+        """Before a message's absence is judged: the lab first (broken), then
+        what the UE sent that does not decode (its failure, TS 24.301 9) -
+        the awaited message may be among it."""
+        self.check_lab()
+        malformed = self.lab.trace.unparsed_uplink(since)
+        if malformed:
+            nonconformant("TS24.301-9", "uplink NAS messages coded as TS 24.301 section 9 defines",
+                          f"{len(malformed)} that do not decode, the first: {malformed[0].problem}")
+
     # -- the trace -----------------------------------------------------------
     def timed(self, since: int = 0) -> list[TimedMessage]:
         return [TimedMessage(m.time, m.message) for m in self.lab.trace.messages(since) if m.message is not None]
@@ -70,7 +80,7 @@ class Cell:
         trace = self.lab.trace
         request = trace.wait_for(lambda m: m.name == "Attach Request", request_wait, since=since)
         if request is None:
-            self.check_lab()
+            self.check_absence(since)
             nonconformant("TS24.301-5.5.1", f"an Attach Request within {request_wait:.0f} s of switching the radio on",
                           "no Attach Request in the NAS trace")
         trace.wait_for(lambda m: m.name in ("Attach Accept", "Attach Reject", "Authentication Failure",
@@ -99,7 +109,7 @@ class Cell:
     def attach_requests_after(self, since: int, watch_s: float) -> list[TimedMessage]:
         """Attach Requests at or after trace index `since`, watching `watch_s` seconds for one more."""
         self.lab.trace.wait_for(lambda m: m.name == "Attach Request", watch_s, since=self.lab.trace.mark())
-        self.check_lab()
+        self.check_absence(since)
         return [m for m in self.timed(since) if m.message.name == "Attach Request"]
 
     # -- the AT port ------------------------------------------------------------
