@@ -72,9 +72,16 @@ def strip_prefix(command: str, line: str) -> str:
     return line[len(prefix):].strip()
 
 
+# No field of these commands needs more digits (a cell identity is 28 bits).
+MAX_FIELD_DIGITS = 10
+_INTEGER = re.compile(r"[0-9]+")  # ASCII digits: \d also takes other scripts' digits
+
+
 def to_int(command: str, line: str, field: Field, name: str) -> int:
-    if field.quoted or not re.fullmatch(r"\d+", field.text):
-        raise ATParseError(command, line, f"{name} is not an unquoted integer: {field.text!r}")
+    if field.quoted or not _INTEGER.fullmatch(field.text):
+        raise ATParseError(command, line, f"{name} is not an unquoted integer: {field.text[:40]!r}")
+    if len(field.text) > MAX_FIELD_DIGITS:
+        raise ATParseError(command, line, f"{name} has {len(field.text)} digits, more than {MAX_FIELD_DIGITS}")
     return int(field.text)
 
 
@@ -139,7 +146,7 @@ def parse_cereg(line: str) -> CeregReport:
     response, <tac> (a quoted hex string, or empty) in the URC."""
     command = "+CEREG"
     fields = split_fields(command, strip_prefix(command, line))
-    if len(fields) >= 2 and not fields[1].quoted and fields[1].text.isdigit():
+    if len(fields) >= 2 and not fields[1].quoted and _INTEGER.fullmatch(fields[1].text):
         n: int | None = to_int(command, line, fields[0], "<n>")
         fields = fields[1:]
     else:
@@ -175,10 +182,12 @@ def parse_address(command: str, line: str, text: str) -> ipaddress.IPv4Address |
         if ":" in text:
             return ipaddress.IPv6Address(text)
         if len(octets) == 16:
+            if not all(re.fullmatch(r"[0-9]{1,3}", octet) for octet in octets):
+                raise ValueError("16 dotted octets of 1 to 3 decimal digits each")
             return ipaddress.IPv6Address(bytes(int(octet) for octet in octets))
         return ipaddress.IPv4Address(text)
     except ValueError as error:
-        raise ATParseError(command, line, f"not an address: {text!r} ({error})") from None
+        raise ATParseError(command, line, f"not an address: {text[:80]!r} ({error})") from None
 
 
 @dataclass(frozen=True)
@@ -328,7 +337,7 @@ def parse_cgsn(lines: list[str]) -> str:
     if text.startswith(command + ":"):
         fields = split_fields(command, strip_prefix(command, text))
         text = fields[0].text
-    if not re.fullmatch(r"\d{15}", text):
+    if not re.fullmatch(r"[0-9]{15}", text):
         raise ATParseError(command, text, "not a 15-digit IMEI")
     return text
 

@@ -44,5 +44,6 @@ class TraceError(CellularParseError):
 
     def __init__(self, path: str, reason: str, messages_so_far: list | None = None):
         self.path = path
+        self.reason = reason
         self.messages_so_far = messages_so_far or []
         super().__init__(f"{path}: {reason} (after {len(self.messages_so_far)} messages)")

@@ -1,11 +1,13 @@
-"""pycrate warns at import when CryptoMobile is missing; the harness does NAS
-security itself (nas_security.py), so that warning is noise in every log."""
+"""pycrate warns at import when CryptoMobile is missing (the harness does NAS
+security itself, nas_security.py), and its IE decoder warns on every
+malformed IE, which hostile input is full of (the harness reports those as
+typed errors): noise in every log."""
 
 from __future__ import annotations
 
 import logging
 
-for _name in ("pycrate_mobile.TS24301_EMM", "pycrate_mobile.TS24501_FGMM"):
+for _name in ("pycrate_mobile.TS24301_EMM", "pycrate_mobile.TS24501_FGMM", "pycrate_mobile.TS24007"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 
 from pycrate_mobile import NAS as pycrate_nas  # noqa: E402,F401

@@ -7,11 +7,12 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from scapy.utils import RawPcapReader, RawPcapWriter
+from scapy.utils import RawPcapWriter
 
 from harness.cellular import gsmtap
-from harness.cellular.errors import CellularParseError, TraceError
-from harness.cellular.nas import NasMessage, decode
+from harness.captures import CaptureError, CaptureRecord, read_capture
+from harness.cellular.errors import CellularParseError, GsmtapError, TraceError
+from harness.cellular.nas import NasMessage, TraceDecoder
 from harness.cellular.nas_security import NasSecurityContext
 
 # Link types a GSMTAP capture arrives in (pcap-linktype(7)).
@@ -101,7 +102,7 @@ def udp_payload(linktype: int, frame: bytes) -> tuple[int, int, bytes] | None:
     version = frame[offset] >> 4
     if version == 4:
         header_length = (frame[offset] & 0x0F) * 4
-        if len(frame) < offset + header_length + 8 or frame[offset + 9] != 17:
+        if header_length < 20 or len(frame) < offset + header_length + 8 or frame[offset + 9] != 17:
             return None
         udp = offset + header_length
     elif version == 6:
@@ -110,59 +111,58 @@ def udp_payload(linktype: int, frame: bytes) -> tuple[int, int, bytes] | None:
         udp = offset + 40
     else:
         return None
+    if len(frame) < udp + 8:
+        return None
     source, destination, length = struct.unpack_from("!HHH", frame, udp)
-    return source, destination, frame[udp + 8:udp + length]
+    return source, destination, frame[udp + 8:udp + max(length, 8)]
 
 
 def read_gsmtap(path: Path) -> list[tuple[float, gsmtap.GsmtapHeader, bytes]]:
     """Every GSMTAP datagram (to or from port 4729) of a pcap or pcapng file.
     A truncated or corrupt file raises TraceError holding what was read."""
     found: list[tuple[float, gsmtap.GsmtapHeader, bytes]] = []
-    try:
-        reader = RawPcapReader(str(path))
-    except (OSError, EOFError) as exc:
-        raise TraceError(str(path), f"not a readable pcap/pcapng file: {exc}") from exc
-    except Exception as exc:  # scapy raises Scapy_Exception on a bad magic
-        raise TraceError(str(path), f"not a pcap/pcapng file: {exc}") from exc
-    try:
-        linktype = reader.linktype
-        while True:
-            try:
-                record = reader._read_packet()
-            except EOFError:
-                break
-            frame, meta = record
-            if hasattr(meta, "sec"):
-                when = meta.sec + meta.usec / 1e6
-            else:
-                when = ((meta.tshigh << 32) | meta.tslow) / meta.tsresol
-            if len(frame) < getattr(meta, "caplen", len(frame)) or len(frame) < getattr(meta, "wirelen", 0):
-                raise TraceError(str(path), f"record {len(found) + 1} is cut short", found)
-            datagram = udp_payload(getattr(meta, "linktype", linktype) or linktype, frame)
+
+    def take(records: list[CaptureRecord]) -> None:
+        for record in records:
+            datagram = udp_payload(record.linktype, record.data)
             if datagram is None or gsmtap.GSMTAP_UDP_PORT not in datagram[:2]:
                 continue
             header, payload = gsmtap.decode(datagram[2])
-            found.append((when, header, payload))
-    except TraceError:
-        raise
-    except CellularParseError as exc:
-        raise TraceError(str(path), str(exc), found) from exc
-    except (struct.error, ValueError, OSError) as exc:
-        raise TraceError(str(path), f"corrupt record: {exc}", found) from exc
-    finally:
-        reader.close()
+            found.append((record.time, header, payload))
+
+    try:
+        try:
+            records = read_capture(path)
+        except CaptureError as exc:
+            take(exc.records)
+            raise TraceError(str(path), exc.reason, found) from None
+        for record in records:
+            if record.cut:
+                raise TraceError(str(path), f"record {len(found) + 1} is cut short", found)
+            take([record])
+    except GsmtapError as exc:
+        raise TraceError(str(path), str(exc), found) from None
     return found
 
 
 def read_nas_trace(path: Path, security: NasSecurityContext | None = None) -> list[TraceMessage]:
-    """The LTE NAS messages of a GSMTAP capture, decoded."""
+    """The LTE NAS messages of a GSMTAP capture, decoded in order (after a
+    Security Mode Command that selects EEA0, "ciphered" payloads are read
+    as the plain text they are)."""
+    try:
+        datagrams, damage = read_gsmtap(path), None
+    except TraceError as exc:  # decode what came before the damage, then report it with those messages
+        datagrams, damage = exc.messages_so_far, exc
     messages: list[TraceMessage] = []
-    for when, header, payload in read_gsmtap(path):
+    decoder = TraceDecoder(security)
+    for when, header, payload in datagrams:
         if header.type != gsmtap.TYPE_LTE_NAS:
             continue
         try:
-            message = decode(payload, header.uplink, security)
+            message = decoder.decode(payload, header.uplink)
         except CellularParseError as exc:
             raise TraceError(str(path), f"message {len(messages) + 1}: {exc}", messages) from exc
         messages.append(TraceMessage(len(messages), when, message))
+    if damage is not None:
+        raise TraceError(str(path), damage.reason, messages)
     return messages
