@@ -13,7 +13,7 @@ from harness.identity.identifiers import validate
 # licensed equipment and its electronic label: two digits, four letters or
 # digits, six digits (e.g. 02-A123-261234). Checks the form only; whether the
 # number is in MIIT's register is the lab's to look up.
-LICENCE_PATTERN = re.compile(r"\d{2}-[0-9A-Z]{4}-\d{6}")
+LICENCE_PATTERN = re.compile(r"[0-9]{2}-[0-9A-Z]{4}-[0-9]{6}")
 TAC_DIGITS = 8  # TS 23.003 6.2.1: the Type Allocation Code leads the IMEI
 
 

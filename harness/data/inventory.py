@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from harness.config.models import DataItem
+from harness.malformed import MalformedInput, json_object
 
 
 def topic_matches(topic_filter: str, topic: str) -> bool:
@@ -25,12 +25,12 @@ def item_of(topic: str, items: list[DataItem]) -> DataItem | None:
 
 
 def payload_object(payload: str) -> dict[str, Any] | None:
-    """The payload's JSON object, or None if it is not one."""
+    """The payload's JSON object, or None if it is not one (nor one of
+    bounded size and nesting: the unit's payload is judged as text then)."""
     try:
-        value = json.loads(payload)
-    except ValueError:
+        return json_object(payload, "payload")
+    except MalformedInput:
         return None
-    return value if isinstance(value, dict) else None
 
 
 def undeclared_fields(payload: dict[str, Any], item: DataItem) -> list[str]:

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
 
-RIC_CANDIDATE = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9A-Za-z])")
+RIC_CANDIDATE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 # Mainland mobile numbers: 11 digits from 13x to 19x, optionally with +86.
-MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9])")
+MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9][0-9]{9}(?![0-9])")
 # Four decimals of a degree is about 11 m: a building, a person's location.
 PRECISE_DECIMALS = 4
-COORDINATE_PAIR = re.compile(r"-?\d{1,3}\.(\d+)\s*,\s*-?\d{1,3}\.(\d+)")
+COORDINATE_PAIR = re.compile(r"-?[0-9]{1,3}\.([0-9]+)\s*,\s*-?[0-9]{1,3}\.([0-9]+)")
 LATITUDE_KEYS = {"lat", "latitude"}
 LONGITUDE_KEYS = {"lon", "lng", "long", "longitude"}
 
@@ -28,6 +29,20 @@ class PersonalFinding:
 
     def __str__(self) -> str:
         return f"{self.kind} in {self.field} ({self.shown})"
+
+
+def is_resident_id(text: str) -> bool:
+    """python-stdnum's check (length, check digit, birth date, birth place).
+    Its place lookup raises KeyError for a region code known only down to
+    its prefecture - after the check digit, the date and the region matched,
+    so the number is as valid as stdnum can tell."""
+    try:
+        ric.validate(text)
+    except ValidationError:
+        return False
+    except KeyError:
+        return True
+    return True
 
 
 def _mask(text: str) -> str:
@@ -62,7 +77,7 @@ def find_personal(payload: dict[str, Any]) -> list[PersonalFinding]:
             continue
         text = str(value)
         for match in RIC_CANDIDATE.finditer(text):
-            if ric.is_valid(match.group()):
+            if is_resident_id(match.group()):
                 found.append(PersonalFinding(path, "resident identity number (valid check digit)", _mask(match.group())))
         for match in MOBILE.finditer(text):
             found.append(PersonalFinding(path, "mobile number", _mask(match.group())))

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from harness.abort import abandoned_when, end_stream
 from harness.errors import HarnessError
+from harness.malformed import json_value
 
 Connect = Callable[[str, int, float], socket.socket]
 
@@ -39,11 +40,9 @@ class HttpExchange:
     started: float = field(default_factory=time.time)
 
     def json(self) -> Any:
-        """The answer as JSON; a ValueError names the body when it is not."""
-        try:
-            return json.loads(self.body)
-        except ValueError as exc:
-            raise ValueError(f"{self.method} {self.url} answered {self.status} with non-JSON: {self.body[:200]!r}") from exc
+        """The answer as JSON, bounded in size and nesting; a MalformedInput
+        (a ValueError) names the body when it is not."""
+        return json_value(self.body, f"the answer of {self.method} {self.url} ({self.status}, {self.body[:200]!r})")
 
 
 def default_connect(host: str, port: int, timeout: float) -> socket.socket:

@@ -47,6 +47,15 @@ class Resolution:
         return self.outcome == "deactivated" or bool(self.metadata.get("deactivated"))
 
 
+def _object(value: Any, what: str) -> dict[str, Any]:
+    """A member of a resolver's answer that must be a JSON object (absent: empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ResolverAnswerError(f"the resolver's {what} is a JSON {type(value).__name__}, not an object")
+    return value
+
+
 def _error_outcome(metadata: dict[str, Any]) -> Outcome | None:
     error = metadata.get("error")
     if isinstance(error, dict):  # RFC 9457 problem object, type https://www.w3.org/ns/did#NOT_FOUND
@@ -68,22 +77,28 @@ class _ServiceClient:
         return request("GET", f"{self.base_url}{path}", journal=self.journal, accept=accept,
                        timeout=RESOLVER_TIMEOUT_S, connect=self.connect)
 
-    def _coded_answer(self, path: str, code_member: str, shape: str) -> tuple[dict[str, Any], Any, HttpExchange]:
-        """GET a JSON answer that carries a result code (BIF's errorCode, Handle's responseCode)."""
-        exchange = self._get(path)
-        try:
-            answer = exchange.json()
-            code = answer[code_member]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ResolverAnswerError(f"not a {shape} answer: {exchange.body[:200]!r}") from exc
-        return answer, code, exchange
+
+def _coded_answer(exchange: HttpExchange, code_member: str, shape: str) -> tuple[dict[str, Any], Any]:
+    """A JSON answer that carries a result code (BIF's errorCode, Handle's responseCode)."""
+    try:
+        answer = exchange.json()
+    except ValueError as exc:
+        raise ResolverAnswerError(f"not a {shape} answer: {exc}") from exc
+    if not isinstance(answer, dict) or code_member not in answer:
+        raise ResolverAnswerError(f"not a {shape} answer (no {code_member}): {exchange.body[:200]!r}")
+    return answer, answer[code_member]
 
 
 class UniversalResolver(_ServiceClient):
     """GET {base}/1.0/identifiers/{did}."""
 
     def resolve(self, did: str) -> Resolution:
-        exchange = self._get(f"/1.0/identifiers/{quote(did, safe=':')}", accept=RESOLUTION_ACCEPT)
+        return self.read(did, self._get(f"/1.0/identifiers/{quote(did, safe=':')}", accept=RESOLUTION_ACCEPT))
+
+    @staticmethod
+    def read(did: str, exchange: HttpExchange) -> Resolution:
+        """The outcome of the resolver's answer; ResolverAnswerError for any
+        answer no resolver should give."""
         outcome = STATUS_OUTCOMES.get(exchange.status, "error")
         try:
             answer = exchange.json() if exchange.body.strip() else {}
@@ -95,7 +110,8 @@ class UniversalResolver(_ServiceClient):
             raise ResolverAnswerError(f"the resolver answered {exchange.status} with a JSON {type(answer).__name__}")
         if "didDocument" in answer or "didResolutionMetadata" in answer:
             document = answer.get("didDocument")
-            metadata = {**(answer.get("didResolutionMetadata") or {}), **(answer.get("didDocumentMetadata") or {})}
+            metadata = {**_object(answer.get("didResolutionMetadata"), "didResolutionMetadata"),
+                        **_object(answer.get("didDocumentMetadata"), "didDocumentMetadata")}
         else:  # a bare document (application/did+ld+json, application/did)
             document, metadata = (answer or None), {}
         outcome = _error_outcome(metadata) or outcome
@@ -108,12 +124,17 @@ class BifResolver(_ServiceClient):
     """BIF's native node: GET {base}/{bid} -> {errorCode, data: {didDocument}}."""
 
     def resolve(self, did: str) -> Resolution:
-        answer, code, exchange = self._coded_answer(f"/{quote(did, safe=':')}", "errorCode", "BIF resolver")
+        return self.read(did, self._get(f"/{quote(did, safe=':')}"))
+
+    @staticmethod
+    def read(did: str, exchange: HttpExchange) -> Resolution:
+        answer, code = _coded_answer(exchange, "errorCode", "BIF resolver")
         if code == BIF_NOT_FOUND:
             return Resolution(did, "notFound", None, {"errorCode": code}, exchange)
-        document = (answer.get("data") or {}).get("didDocument")
+        document = _object(answer.get("data"), "data").get("didDocument")
         if code != 0 or not isinstance(document, dict):
-            return Resolution(did, "error", None, {"errorCode": code, "message": answer.get("message")}, exchange)
+            return Resolution(did, "error", None, {"errorCode": code, "message": str(answer.get("message"))[:200]},
+                              exchange)
         normalised, finding = normalise_bif(document)
         metadata = {"deactivated": bool(document.get("deactivated", False))}
         return Resolution(did, "deactivated" if metadata["deactivated"] else "resolved", normalised, metadata, exchange,
@@ -132,15 +153,20 @@ class HandleResolver(_ServiceClient):
 
     def resolve(self, handle: str) -> HandleRecord | None:
         """The record, or None when the service says the handle is not found."""
-        answer, code, exchange = self._coded_answer(f"/api/handles/{quote(handle, safe='/.')}", "responseCode", "Handle REST")
+        return self.read(handle, self._get(f"/api/handles/{quote(handle, safe='/.')}"))
+
+    @staticmethod
+    def read(handle: str, exchange: HttpExchange) -> HandleRecord | None:
+        answer, code = _coded_answer(exchange, "responseCode", "Handle REST")
         if code == HANDLE_NOT_FOUND:
             return None
         if code != HANDLE_SUCCESS or not isinstance(answer.get("values"), list):
             raise ResolverAnswerError(f"the identifier service answered responseCode {code} for {handle}")
         values: dict[str, list[str]] = {}
         for entry in answer["values"]:
-            try:
-                values.setdefault(str(entry["type"]), []).append(str(entry["data"]["value"]))
-            except (KeyError, TypeError) as exc:
-                raise ResolverAnswerError(f"malformed handle value {entry!r}") from exc
+            entry = _object(entry, "handle value")
+            kind, shown = entry.get("type"), _object(entry.get("data"), "handle value's data").get("value")
+            if not isinstance(kind, str) or not isinstance(shown, (str, int)):
+                raise ResolverAnswerError(f"malformed handle value {str(entry)[:200]}")
+            values.setdefault(kind, []).append(str(shown))
         return HandleRecord(handle, values, exchange)

@@ -56,18 +56,13 @@ def _key_of(entry: dict[str, Any]) -> PublicKey:
     key_type = METHOD_TYPES[method_type]
     try:
         if "publicKeyMultibase" in entry:
-            key = key_from_multibase(entry["publicKeyMultibase"])
+            key = key_from_multibase(_string(entry, "publicKeyMultibase"))
         elif "publicKeyHex" in entry and key_type is not None:
-            key = key_from_bif_hex(entry["publicKeyHex"], key_type)
+            key = key_from_bif_hex(_string(entry, "publicKeyHex"), key_type)
         elif "publicKeyBase58" in entry and key_type == "Ed25519":
-            key = PublicKey("Ed25519", base58.b58decode(entry["publicKeyBase58"]))
+            key = PublicKey("Ed25519", base58.b58decode(_string(entry, "publicKeyBase58")))
         elif "publicKeyJwk" in entry:
-            jwk = entry["publicKeyJwk"]
-            if "d" in jwk:
-                raise InvalidDocument(f"verification method {entry.get('id')!r} publishes a private key (JWK member d)")
-            if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
-                raise InvalidDocument(f"JWK {jwk.get('kty')}/{jwk.get('crv')} is not an Ed25519 OKP key")
-            key = PublicKey("Ed25519", _b64url(jwk.get("x", "")))
+            key = _jwk_key(entry)
         else:
             raise InvalidDocument(f"verification method {entry.get('id')!r} has no key material its type allows")
     except InvalidDocument:
@@ -77,6 +72,30 @@ def _key_of(entry: dict[str, Any]) -> PublicKey:
     if key_type is not None and key.key_type != key_type:
         raise InvalidDocument(f"verification method {entry.get('id')!r} is typed {method_type} but holds an {key.key_type} key")
     return key
+
+
+def _string(entry: dict[str, Any], member: str) -> str:
+    value = entry[member]
+    if not isinstance(value, str):
+        raise InvalidDocument(f"verification method {entry.get('id')!r}: {member} is a {type(value).__name__}, "
+                              "not a string (DID Core 5.2.1)")
+    return value
+
+
+def _jwk_key(entry: dict[str, Any]) -> PublicKey:
+    """RFC 7517 / RFC 8037: a JSON object; an Ed25519 key is kty OKP, crv Ed25519, x."""
+    jwk = entry["publicKeyJwk"]
+    if not isinstance(jwk, dict):
+        raise InvalidDocument(f"verification method {entry.get('id')!r}: publicKeyJwk is a {type(jwk).__name__}, "
+                              "not a JSON object (DID Core 5.2.1)")
+    if "d" in jwk:
+        raise InvalidDocument(f"verification method {entry.get('id')!r} publishes a private key (JWK member d)")
+    if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+        raise InvalidDocument(f"JWK {str(jwk.get('kty'))[:20]}/{str(jwk.get('crv'))[:20]} is not an Ed25519 OKP key")
+    x = jwk.get("x")
+    if not isinstance(x, str):
+        raise InvalidDocument(f"verification method {entry.get('id')!r}: the JWK's x is not a string")
+    return PublicKey("Ed25519", _b64url(x))
 
 
 def _b64url(text: str) -> bytes:

@@ -23,12 +23,12 @@ from stdnum.exceptions import ValidationError
 from harness.identity.errors import IdentityError
 
 Scheme = Literal["handle", "gtin", "imei", "oid"]
-HANDLE_PATTERN = re.compile(r"^(?P<prefix>\d+(?:\.\d+)*)/(?P<suffix>[\x21-\x7e]+)$")
-OID_PATTERN = re.compile(r"^[0-2](?:\.(?:0|[1-9]\d*))+$")
+HANDLE_PATTERN = re.compile(r"^(?P<prefix>[0-9]+(?:\.[0-9]+)*)/(?P<suffix>[\x21-\x7e]+)$")
+OID_PATTERN = re.compile(r"^[0-2](?:\.(?:0|[1-9][0-9]*))+$")
 # Schemes with a check digit: their digits, python-stdnum's validator, the rule.
 CHECKED = {
-    "gtin": (r"\d{8}|\d{12,14}", ean, "GTIN-8/12/13/14, GS1 mod-10 check digit"),
-    "imei": (r"\d{15}", imei, "15 digits with a Luhn check digit, TS 23.003 6.2 and B.2"),
+    "gtin": (r"[0-9]{8}|[0-9]{12,14}", ean, "GTIN-8/12/13/14, GS1 mod-10 check digit"),
+    "imei": (r"[0-9]{15}", imei, "15 digits with a Luhn check digit, TS 23.003 6.2 and B.2"),
 }
 
 
@@ -54,6 +54,8 @@ class Identifier:
 
 def validate(scheme: Scheme, value: str) -> Identifier:
     """The identifier if `value` is well formed for `scheme`, else InvalidIdentifier."""
+    if not isinstance(value, str):
+        raise InvalidIdentifier(f"a {scheme} identifier is a string, got {type(value).__name__}")
     if scheme == "handle":
         if not HANDLE_PATTERN.match(value):
             raise InvalidIdentifier(f"{value!r} is not a handle prefix/suffix with numeric prefix arcs")
@@ -75,14 +77,16 @@ def validate(scheme: Scheme, value: str) -> Identifier:
 
 def parse_uri(uri: str) -> Identifier:
     """The identifier an alsoKnownAs or label URI names (the forms of Identifier.uri)."""
+    if not isinstance(uri, str):
+        raise InvalidIdentifier(f"an identifier URI is a string, got {type(uri).__name__}")
     if uri.startswith("hdl:"):
         return validate("handle", uri[4:])
     if uri.startswith("urn:oid:"):
         return validate("oid", uri[8:])
-    match = re.fullmatch(r"urn:gsma:imei:(\d{8})-(\d{6})-(\d)", uri)
+    match = re.fullmatch(r"urn:gsma:imei:([0-9]{8})-([0-9]{6})-([0-9])", uri)
     if match:
         return validate("imei", "".join(match.groups()))
-    match = re.fullmatch(r"https://id\.gs1\.org/01/(\d{14})(?:/.*)?", uri)
+    match = re.fullmatch(r"https://id\.gs1\.org/01/([0-9]{14})(?:/.*)?", uri)
     if match:
         return validate("gtin", match[1])
     raise InvalidIdentifier(f"{uri!r} is not an identifier URI the harness knows (hdl:, GS1 Digital Link, urn:gsma:imei:, urn:oid:)")

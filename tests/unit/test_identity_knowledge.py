@@ -239,10 +239,11 @@ def test_label_decodes_what_segno_encoded():
 
     import segno
 
+    from harness.identity.errors import LabelUnreadable
     from harness.identity.label import decode_label
 
     buffer = io.BytesIO()
     segno.make("https://id.gs1.org/01/06901234567892\nhdl:88.608.8889/X1").save(buffer, kind="png", scale=5)
     assert decode_label(buffer.getvalue()) == ["https://id.gs1.org/01/06901234567892", "hdl:88.608.8889/X1"]
-    with pytest.raises(InvalidIdentifier):
+    with pytest.raises(LabelUnreadable):
         decode_label(b"not an image")

@@ -113,7 +113,7 @@ def test_important_data_catalogue_is_filed_and_consistent(window, lab_config):
             nonconformant("DATA-CATALOGUE", "an important-data catalogue filed for " + ", ".join(graded), "none declared")
         pytest.skip("no important or core data, no catalogue to file")
     try:
-        filed = parse_catalogue(inventory.catalogue.read_text(encoding="utf-8"))
+        filed = parse_catalogue(inventory.catalogue.read_bytes())
     except CatalogueInvalid as exc:
         nonconformant("DATA-CATALOGUE", f"{inventory.catalogue.name} follows the catalogue schema", str(exc))
     differences = inventory_differences(filed, inventory, lab_config.declaration.model)

@@ -7,7 +7,6 @@ shows on its electronic label (device info)."""
 from __future__ import annotations
 
 import datetime
-import json
 
 import allure
 import pytest
@@ -16,7 +15,7 @@ from cyclonedx.schema import SchemaVersion
 
 from harness.drivers.console import device_info, run_command
 from harness.errors import HarnessError
-from harness.secid import component_differences, parse_component_list, sbom_components
+from harness.secid import component_differences, parse_component_list, parse_sbom, sbom_components
 from harness.verdict import nonconformant
 
 COMMAND_TIMEOUT_S = 30.0
@@ -33,11 +32,10 @@ def test_sbom_validates_and_lists_what_the_unit_runs(dut, lab_config):
     # The unit first: what it runs, before the seconds of offline schema validation.
     listed = run_command(dut.console, lab_config.declaration.commands.list_components, COMMAND_TIMEOUT_S).output
     allure.attach(listed, name="unit-components.txt", attachment_type=allure.attachment_type.TEXT)
-    text = path.read_text(encoding="utf-8")
     allure.attach.file(str(path), name=path.name, attachment_type=allure.attachment_type.JSON)
+    document, text = parse_sbom(path.read_bytes(), path.name)
     try:
-        document = json.loads(text)
-        version = SchemaVersion.from_version(str(document.get("specVersion")))
+        version = SchemaVersion.from_version(document["specVersion"])
     except (ValueError, TypeError) as exc:
         nonconformant("SECID-SBOM", "a CycloneDX JSON document with a known specVersion", f"{path.name}: {exc}")
     try:
