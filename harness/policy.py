@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from harness.captures import CaptureError
 from harness.cellular.errors import ATParseError, GsmtapError, NASDecodeError, TraceError
 from harness.data.catalogue import CatalogueInvalid
+from harness.drivers.sslyze_scan import TlsReportMalformed
 from harness.identity.bidauth import InvalidResponse
 from harness.identity.errors import InvalidDid, InvalidDocument, InvalidPublicKey, InvalidSignature, LabelUnreadable
 from harness.identity.identifiers import InvalidIdentifier
@@ -53,7 +54,8 @@ DUT_INPUT: tuple[DutInput, ...] = (
 )
 
 # Malformed input of the lab: the test that met it is broken.
-LAB_INPUT: tuple[type[MalformedInput], ...] = (GsmtapError, TraceError, CaptureError, CredentialListError)
+LAB_INPUT: tuple[type[MalformedInput], ...] = (GsmtapError, TraceError, CaptureError, CredentialListError,
+                                               TlsReportMalformed)
 
 
 def dut_rule(error: BaseException) -> DutInput | None:

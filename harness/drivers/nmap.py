@@ -4,6 +4,7 @@ report is the evidence; it is parsed here into the ports nmap listed."""
 
 from __future__ import annotations
 
+import re
 import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
@@ -44,23 +45,36 @@ class ScanResult:
         return ScanResult(self.target, kept + later.ports, self.reports + later.reports, self.elapsed_s + later.elapsed_s)
 
 
+MAX_REPORT_CHARS = 64 * 1024 * 1024  # a full TCP and UDP scan of one address is a few MB
+PROTOCOLS = ("tcp", "udp", "sctp", "ip")
+
+
 def parse_report(text: str) -> list[PortState]:
-    """The listed ports of a finished nmap XML report (-oX)."""
+    """The listed ports of a finished nmap XML report (-oX); a report that is
+    cut, not nmap's, or lists a port it cannot have is ScanError."""
+    if len(text) > MAX_REPORT_CHARS:
+        raise ScanError(f"nmap's report is {len(text)} characters, more than {MAX_REPORT_CHARS}")
     try:
         root = ElementTree.fromstring(text)
-    except ElementTree.ParseError as exc:
+    except (ElementTree.ParseError, ValueError) as exc:  # expat refuses entity expansion bombs too
         raise ScanError(f"nmap's report is not XML (truncated?): {exc}") from exc
     finished = root.find("runstats/finished")
     if root.tag != "nmaprun" or finished is None or finished.get("exit") != "success":
         raise ScanError(f"nmap's report does not end in a finished scan: {text[-300:]!r}")
-    ports = []
-    for element in root.iterfind("host/ports/port"):
-        state, service = element.find("state"), element.find("service")
-        if state is None:
-            raise ScanError(f"nmap listed port {element.get('portid')} without a state")
-        ports.append(PortState(element.get("protocol", ""), int(element.get("portid", "0")), state.get("state", ""),
-                               state.get("reason", ""), service.get("name", "") if service is not None else ""))
-    return ports
+    return [_port(element) for element in root.iterfind("host/ports/port")]
+
+
+def _port(element) -> PortState:
+    state, service = element.find("state"), element.find("service")
+    number, protocol = element.get("portid", ""), element.get("protocol", "")
+    if not re.fullmatch(r"[0-9]{1,5}", number) or int(number) > 65535:
+        raise ScanError(f"nmap listed a port whose portid is {number[:20]!r}, not 0 to 65535")
+    if protocol not in PROTOCOLS:
+        raise ScanError(f"nmap listed port {number} with protocol {protocol[:20]!r}")
+    if state is None:
+        raise ScanError(f"nmap listed port {number} without a state")
+    return PortState(protocol, int(number), state.get("state", ""), state.get("reason", ""),
+                     service.get("name", "") if service is not None else "")
 
 
 def port_spec(tcp: str | None, udp: list[int]) -> list[str]:
