@@ -23,7 +23,7 @@ from harness.errors import ConfigError, HarnessError
 from harness.evidence.catalogue import CATALOGUE_NAME, load_catalogue
 from harness.evidence.environment import campaign_environment, image_manifest
 from harness.evidence.pages import CampaignFacts, verdict_counts, write_pages
-from harness.evidence.records import VERDICTS, allure_results_by_name, read_records
+from harness.evidence.records import VERDICTS, allure_results_by_test, allure_test_id, read_records
 from harness.evidence.signing import SigningKey, load_signing_key, sha256_file, sign_manifest, write_manifest
 from harness.evidence.traceability import build_matrix, matrix_json
 from harness.process import die_with_parent
@@ -86,8 +86,8 @@ def run_suites(suites: Path, root: Path, lab_config: Path, instances: int, resum
 def drop_duplicate_results(results_dir: Path) -> None:
     """One allure result per test: a test re-run after an interruption keeps
     its newest result only; unreadable (half-written) files go."""
-    by_name = allure_results_by_name(results_dir)
-    keep = {max(paths, key=_stop_time) for paths in by_name.values()}
+    by_test = allure_results_by_test(results_dir)
+    keep = {max(paths, key=_stop_time) for paths in by_test.values()}
     for path in results_dir.glob("*-result.json"):
         if path not in keep:
             path.unlink()
@@ -116,11 +116,11 @@ def generate_html(results_dir: Path, html_dir: Path, name: str) -> None:
 
 
 def allure_test_links(html_dir: Path) -> dict[str, str]:
-    """allure fullName -> link to that test in the generated report."""
+    """node id -> link to that test in the generated report."""
     links = {}
     for path in (html_dir / "data" / "test-results").glob("*.json"):
         data = json.loads(path.read_text())
-        links[data["fullName"]] = f"html/index.html#/{data['id']}"
+        links[allure_test_id(data)] = f"html/index.html#/{data['id']}"
     return links
 
 
@@ -162,7 +162,7 @@ def build_bundle(root: Path, config: LabConfig, key: SigningKey, suites: Path, h
         fingerprint=key.fingerprint,
         key_kind=key.kind,
         report_link="html/index.html" if html else "allure-results/",
-        test_links={r.nodeid: links[r.allure_full_name] for r in records.values() if r.allure_full_name in links},
+        test_links={nodeid: links[nodeid] for nodeid in records if nodeid in links},
     )
     write_pages(root, points, facts)
     metadata = {

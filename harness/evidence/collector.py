@@ -10,19 +10,25 @@ from typing import Iterator
 
 import allure
 import pytest
-from allure_pytest.utils import allure_full_name
 
 from harness import findings
 from harness.context import CELLULAR_KEY, CONTEXT_KEY, Dut
 from harness.drivers.link import write_pcap
 from harness.evidence.atomic import write_atomically, write_text_atomically
-from harness.evidence.records import RECORD_NAME, VerdictRecord, write_record
+from harness.evidence.records import NODEID_LABEL, RECORD_NAME, VerdictRecord, write_record
 from harness.malformed import MalformedInput
 from harness.verdict import NonConformance
 
 MESSAGE_CHARS = 4000
 
 _SLICE_START = pytest.StashKey[float]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each allure result names its test's node id, so results and records
+    match one for one (a marker: skipped tests carry it too)."""
+    for item in items:
+        item.add_marker(pytest.mark.allure_label(item.nodeid, label_type=NODEID_LABEL))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -135,7 +141,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         started=item.stash.get(_SLICE_START, 0.0),
         stopped=time.time(),
         evidence=evidence,
-        allure_full_name=allure_full_name(item),
         judged_clause=nonconformance.clause if nonconformance else None,
         expected=nonconformance.expected if nonconformance else None,
         observed=nonconformance.observed if nonconformance else None,

@@ -12,6 +12,9 @@ from harness.evidence.atomic import write_text_atomically
 from harness.findings import Advisory, Measurement
 
 RECORD_NAME = "result.json"
+# The allure label that carries the test's pytest node id (parameters
+# included): allure-pytest gives every parametrization one fullName.
+NODEID_LABEL = "harness.nodeid"
 VERDICTS = ("passed", "failed", "broken", "skipped")
 
 
@@ -26,7 +29,6 @@ class VerdictRecord:
     started: float
     stopped: float
     evidence: tuple[str, ...] = field(default=())  # paths relative to the campaign folder
-    allure_full_name: str = ""
     # A product failure: the clause actually judged (a control's own clause
     # when a control failed), what was expected and what was observed.
     judged_clause: str | None = None
@@ -51,6 +53,7 @@ def read_records(tests_dir: Path) -> dict[str, VerdictRecord]:
             data["evidence"] = tuple(data["evidence"])
             data["measurements"] = tuple(Measurement(**m) for m in data.get("measurements", ()))
             data["advisories"] = tuple(Advisory(**a) for a in data.get("advisories", ()))
+            data.pop("allure_full_name", None)  # records before results were matched by node id
             record = VerdictRecord(**data)
         except (ValueError, KeyError, TypeError):
             continue
@@ -58,17 +61,27 @@ def read_records(tests_dir: Path) -> dict[str, VerdictRecord]:
     return records
 
 
-def allure_results_by_name(results_dir: Path) -> dict[str, list[Path]]:
-    """allure result files by test fullName; files that do not parse are
-    left out (allure-pytest does not write them atomically)."""
-    by_name: dict[str, list[Path]] = {}
+def allure_test_id(result: dict) -> str:
+    """The node id an allure result (raw or in a generated report) is for;
+    for a result without the harness's label, allure's own history id."""
+    for label in result.get("labels") or ():
+        if isinstance(label, dict) and label.get("name") == NODEID_LABEL and isinstance(label.get("value"), str):
+            return label["value"]
+    return f"historyId:{result.get('historyId')}"
+
+
+def allure_results_by_test(results_dir: Path) -> dict[str, list[Path]]:
+    """allure result files by node id; files that do not parse are left out
+    (allure-pytest does not write them atomically)."""
+    by_test: dict[str, list[Path]] = {}
     for path in sorted(results_dir.glob("*-result.json")):
         try:
-            name = json.loads(path.read_text(encoding="utf-8"))["fullName"]
-        except (ValueError, KeyError, TypeError, OSError):
+            result = json.loads(path.read_text(encoding="utf-8"))
+            test = allure_test_id(result)
+        except (ValueError, TypeError, AttributeError, OSError):
             continue
-        by_name.setdefault(name, []).append(path)
-    return by_name
+        by_test.setdefault(test, []).append(path)
+    return by_test
 
 
 def finished_tests(tests_dir: Path, allure_results_dir: Path | None) -> set[str]:
@@ -77,5 +90,5 @@ def finished_tests(tests_dir: Path, allure_results_dir: Path | None) -> set[str]
     records = read_records(tests_dir)
     if allure_results_dir is None:
         return set(records)
-    reported = allure_results_by_name(allure_results_dir)
-    return {nodeid for nodeid, record in records.items() if record.allure_full_name in reported}
+    reported = allure_results_by_test(allure_results_dir)
+    return {nodeid for nodeid in records if nodeid in reported}

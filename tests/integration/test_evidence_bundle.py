@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.evidence.records import read_records
+from harness.evidence.records import allure_results_by_test, read_records
 from harness.evidence.signing import MANIFEST, SIGNATURE, bundle_files, verify_bundle
 from tests.integration.conftest import lab_config_variant
 
@@ -57,7 +57,8 @@ def test_bundle_layout(bundle):
                  "evidence/run-1/link.pcap", "evidence/run-1/console.log", "evidence/run-1/qemu-stderr.log",
                  "evidence/run-1/qemu-filter-dump.pcap", "evidence/run-1/device-info.json"):
         assert (bundle / name).is_file(), name
-    assert len(read_records(bundle / "evidence" / "tests")) == SUITE_SIZE
+    records = read_records(bundle / "evidence" / "tests")
+    assert len(records) == SUITE_SIZE and set(allure_results_by_test(bundle / "allure-results")) == set(records)
     result = verify_cli(bundle)
     assert result.returncode == 0 and "OK" in result.stdout, result.stdout
 
@@ -162,8 +163,9 @@ def test_sigkill_then_resume_gives_the_uninterrupted_verdicts(tmp_path, make_lab
     assert len(after) == SUITE_SIZE and {r.status for r in after.values()} == {"passed"}
     for nodeid, record in before.items():  # not re-run
         assert after[nodeid].started == record.started
-    names = [json.loads(p.read_text())["fullName"] for p in (root / "allure-results").glob("*-result.json")]
-    assert len(names) == SUITE_SIZE == len(set(names)), "one allure result per test, no duplicate, none missing"
+    results = allure_results_by_test(root / "allure-results")
+    assert set(results) == set(after) and all(len(paths) == 1 for paths in results.values()), \
+        "one allure result per test, no duplicate, none missing"
     assert (root / "evidence" / "run-1").is_dir() and (root / "evidence" / "run-2").is_dir()
     assert verify_bundle(root).ok
 

@@ -148,3 +148,28 @@ def test_an_evidence_disk_failure_breaks_the_test_and_the_session_goes_on(tmp_pa
     assert "INTERNALERROR" not in result.stdout + result.stderr
     assert {r.name: r.status for r in read_records(evidence / "tests").values()} == {"test_a": "passed", "test_c": "passed"}
     assert "1 error" in result.stdout and "No space left on device" in result.stdout, result.stdout
+
+
+PARAMETRIZED = '''
+@pytest.mark.parametrize("cause", [3, 11, 12])
+def test_rejected(cause):
+    pass
+
+@pytest.mark.skip(reason="not applicable")
+def test_skipped():
+    pass
+'''
+
+
+def test_every_parametrization_keeps_its_allure_result_and_matches_its_record(tmp_path):
+    """allure-pytest gives the three one fullName; the bundle keeps three results, one per record."""
+    from harness.campaign import drop_duplicate_results
+    from harness.evidence.records import allure_results_by_test, finished_tests, read_records
+
+    evidence, results = tmp_path / "evidence", tmp_path / "allure"
+    run_pytest(tmp_path, PARAMETRIZED, "--lab-config", str(REPO / "lab_configs" / "qemu-x86_64.yaml"),
+               "--evidence-dir", str(evidence), "--alluredir", str(results))
+    drop_duplicate_results(results)
+    records = set(read_records(evidence / "tests"))
+    assert len(records) == 4 and set(allure_results_by_test(results)) == records
+    assert finished_tests(evidence / "tests", results) == records
