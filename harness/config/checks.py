@@ -20,7 +20,47 @@ def cross_checks(config: LabConfig) -> list[tuple[Loc, str]]:
         problems += [(_dut_mac_path(config), clash), (("tester", "mac"), clash)]
     if config.instances > 1:
         problems += _instance_clashes(config)
+    return problems + _data_clashes(config)
+
+
+def _data_clashes(config: LabConfig) -> list[tuple[Loc, str]]:
+    """Every destination names a platform endpoint; no item's topic filter is
+    covered by an earlier one (a message goes to the first item it matches,
+    so the later item could never be seen)."""
+    inventory = config.declaration.data
+    if inventory is None:
+        return []
+    problems: list[tuple[Loc, str]] = []
+    items: Loc = ("declaration", "data", "items")
+    for index, item in enumerate(inventory.items):
+        earlier = next((other for other in inventory.items[:index] if filter_covers(other.topic, item.topic)), None)
+        if earlier is not None:
+            problems.append(((*items, index, "topic"), f"topic filter {item.topic!r} is covered by item "
+                             f"{earlier.name!r} ({earlier.topic!r}): no message could be attributed to {item.name!r}"))
+    if config.data_platform is None:
+        return problems
+    known = {endpoint.name for endpoint in config.data_platform.endpoints}
+    for index, item in enumerate(inventory.items):
+        for place, destination in enumerate(item.destinations):
+            if destination.endpoint not in known:
+                problems.append(((*items, index, "destinations", place, "endpoint"),
+                                 f"no data_platform endpoint is named {destination.endpoint!r} "
+                                 f"(it has {', '.join(sorted(known))})"))
     return problems
+
+
+def filter_covers(wider: str, narrower: str) -> bool:
+    """Whether every topic the MQTT filter `narrower` matches is matched by
+    `wider` too (MQTT 3.1.1 4.7: `+` one level, a final `#` any levels)."""
+    outer, inner = wider.split("/"), narrower.split("/")
+    for index, level in enumerate(outer):
+        if level == "#":
+            return True
+        if index >= len(inner) or inner[index] == "#":
+            return False
+        if level != "+" and level != inner[index]:
+            return False
+    return len(inner) == len(outer)
 
 
 def _instance_clashes(config: LabConfig) -> list[tuple[Loc, str]]:

@@ -19,31 +19,100 @@ Loc = tuple[str | int, ...]
 Problem = tuple[int | None, str, str]
 
 
+# A lab config is a few hundred lines, nested a few levels: far more is not one.
+MAX_DEPTH = 32
+MAX_NODES = 100_000  # aliases can make a small file a huge tree ("billion laughs")
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, path: Loc, message: str) -> None:
+        super().__init__(message)
+        self.problem: Problem = (line, _dotted(path), message)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses nesting deeper than MAX_DEPTH while it composes
+    (PyYAML's composer recurses: thousands of `[` would overflow the stack)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.MarkedYAMLError(problem=f"nested more than {MAX_DEPTH} levels deep",
+                                           problem_mark=self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def _compose_with_lines(text: str) -> tuple[Any, dict[Loc, int], list[Problem]]:
     """Parse YAML, returning the data, the 1-based line of every key path, and
-    duplicate keys (YAML loaders keep the last silently; a lab must know)."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    lines: dict[Loc, int] = {}
-    duplicates: list[Problem] = []
+    duplicate keys (YAML loaders keep the last silently; a lab must know).
+    Complex keys, recursive aliases, unknown tags and scalars their tag
+    cannot read (`!!int abc`) are refused at their line."""
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[Loc, int] = {}
+        duplicates: list[Problem] = []
+        visited = 0
 
-    def walk(current: yaml.Node, path: Loc) -> None:
-        lines.setdefault(path, current.start_mark.line + 1)
-        if isinstance(current, yaml.MappingNode):
-            for key_node, value_node in current.value:
-                child = (*path, key_node.value)
-                line = key_node.start_mark.line + 1
-                if child in lines:
-                    duplicates.append((line, _dotted(child), f"duplicate key (first given at line {lines[child]})"))
-                lines[child] = line
-                walk(value_node, child)
-        elif isinstance(current, yaml.SequenceNode):
-            for index, item in enumerate(current.value):
-                walk(item, (*path, index))
+        def walk(current: yaml.Node, path: Loc, ancestors: frozenset[int]) -> None:
+            nonlocal visited
+            visited += 1
+            line = current.start_mark.line + 1
+            if visited > MAX_NODES:
+                raise _Refused(line, path, f"more than {MAX_NODES} values (aliases expanding?)")
+            if id(current) in ancestors:
+                raise _Refused(line, path, "a recursive alias: the value contains itself")
+            lines.setdefault(path, line)
+            inner = ancestors | {id(current)}
+            if isinstance(current, yaml.MappingNode):
+                if current.tag != _MAP:
+                    raise _Refused(line, path, f"tag {current.tag} is not allowed here (a plain mapping is)")
+                for key_node, value_node in current.value:
+                    if not isinstance(key_node, yaml.ScalarNode):
+                        raise _Refused(key_node.start_mark.line + 1, path, "a key must be a plain name, not a "
+                                       "list or mapping (a complex key '? ...')")
+                    _check_scalar(loader, key_node, path)
+                    child = (*path, key_node.value)
+                    key_line = key_node.start_mark.line + 1
+                    if child in lines:
+                        duplicates.append((key_line, _dotted(child), f"duplicate key (first given at line {lines[child]})"))
+                    lines[child] = key_line
+                    walk(value_node, child, inner)
+            elif isinstance(current, yaml.SequenceNode):
+                if current.tag != _SEQ:
+                    raise _Refused(line, path, f"tag {current.tag} is not allowed here (a plain list is)")
+                for index, item in enumerate(current.value):
+                    walk(item, (*path, index), inner)
+            else:
+                _check_scalar(loader, current, path)
 
-    if node is not None:
-        walk(node, ())
-    data = yaml.safe_load(text)
-    return data, lines, duplicates
+        if node is not None:
+            walk(node, (), frozenset())
+        data = loader.construct_document(node) if node is not None else None
+        return data, lines, duplicates
+    finally:
+        loader.dispose()
+
+
+def _check_scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode, path: Loc) -> None:
+    """The scalar reads as its tag says (`!!int abc`, `!!timestamp x` raise
+    bare Python errors inside PyYAML's constructors)."""
+    line = node.start_mark.line + 1
+    constructor = loader.yaml_constructors.get(node.tag)
+    if constructor is None:
+        raise _Refused(line, path, f"unknown tag {node.tag}")
+    try:
+        constructor(loader, node)
+    except (ValueError, TypeError, AttributeError, OverflowError, KeyError) as exc:
+        raise _Refused(line, path, f"{node.value[:40]!r} is not a valid {node.tag.rsplit(':', 1)[-1]}: {exc}") from None
 
 
 def _dotted(path: Loc) -> str:
@@ -72,6 +141,8 @@ def _locate(loc: Loc, data: Any, lines: dict[Loc, int], missing: bool) -> tuple[
 def parse_lab_config(text: str, path: str, base_dir: Path | None = None) -> LabConfig:
     try:
         data, lines, duplicates = _compose_with_lines(text)
+    except _Refused as exc:
+        raise ConfigError(path, [exc.problem]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from harness.config import BenchDut, LabgridDut, QemuDut, load_lab_config, parse_lab_config
 from harness.errors import ConfigError
+from tests.mutations import HOSTILE, mutated_text, typed
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD = (REPO / "lab_configs" / "qemu-x86_64.yaml").read_text()
@@ -60,6 +62,25 @@ MALFORMED = [
     ("a service declared twice", lambda t: t.replace("{protocol: udp, port: 546, purpose: DHCPv6 client}",
                                                      "{protocol: tcp, port: 80, purpose: again}"),
      "declaration.services", "services:"),
+    # YAML that PyYAML reads into something no lab config is, or raises bare errors on
+    ("complex key", lambda t: t.replace("  site: loopback", "  site: loopback\n  ? [a]\n  : 1"), "lab", "? [a]"),
+    ("recursive alias", lambda t: t.replace("  site: loopback", "  site: &x [*x]"), "lab.site.0", "site: &x"),
+    ("a tag's value unreadable: int", lambda t: t.replace("memory_mb: 256", "memory_mb: !!int lots"), "dut.memory_mb",
+     "memory_mb"),
+    ("a tag's value unreadable: float", lambda t: t.replace("boot_timeout_s: 90", "boot_timeout_s: !!float soon"),
+     "dut.boot_timeout_s", "boot_timeout_s"),
+    ("a tag's value unreadable: timestamp", lambda t: t.replace("valid_until: 2029-06-30", "valid_until: !!timestamp later"),
+     "declaration.security_label.valid_until", "valid_until"),
+    ("unknown tag", lambda t: t.replace("memory_mb: 256", "memory_mb: !python/object:os.system 256"), "dut.memory_mb",
+     "memory_mb"),
+    ("empty prompt", lambda t: t.replace('prompt: "refdut# "', 'prompt: ""'), "declaration.commands.prompt", "prompt:"),
+    # cross-references, named where they are made
+    ("two items on one topic filter", lambda t: t.replace("topic: refdut/+/meter", 'topic: "refdut/+/status"'),
+     "declaration.data.items.1.topic", 'topic: "refdut/+/status"'),
+    ("a topic filter covered by an earlier one", lambda t: t.replace("topic: refdut/+/status", "topic: refdut/#"),
+     "declaration.data.items.1.topic", "topic: refdut/+/meter"),
+    ("a destination naming no endpoint", lambda t: t.replace("{endpoint: vendor-support,", "{endpoint: nowhere,"),
+     "declaration.data.items.3.destinations.0.endpoint", "endpoint: nowhere"),
     ("real resolver without URLs", lambda t: t.replace("identity:\n  emulated: true", "identity:  # the lab's\n  emulated: false"),
      "identity", "identity:  # the lab's"),
 ]
@@ -85,6 +106,28 @@ def test_yaml_syntax_error_names_the_line(text, line):
         parse_lab_config(text, "lab.yaml")
     assert f"lab.yaml:{line}:" in str(caught.value)
     assert "YAML syntax error" in str(caught.value)
+
+
+def _laughs(levels: int) -> str:
+    """Aliases of aliases: a few lines that expand to 10**levels values."""
+    lines = ["  l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"  l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("block, reason", [
+    ("  site: " + "[" * 5000 + "]" * 5000, "nested more than"),
+    ("  site: " + "{a: " * 3000 + "1" + "}" * 3000, "nested more than"),
+    (_laughs(9), "aliases expanding"),
+], ids=["deep list", "deep mapping", "billion laughs"])
+def test_deep_or_exploding_yaml_is_refused_at_its_line(block, reason):
+    text = GOOD.replace("  site: loopback", block)
+    with pytest.raises(ConfigError) as caught:
+        parse_lab_config(text, "lab.yaml")
+    message = str(caught.value)
+    first = _line_of(text, block.splitlines()[0][:12])
+    lines = range(first, first + len(block.splitlines()))
+    assert reason in message and any(f"lab.yaml:{line}:" in message for line in lines), message
 
 
 @pytest.mark.parametrize("text", ["- a\n- b\n", "just a string\n", ""], ids=["list", "scalar", "empty"])
@@ -145,6 +188,8 @@ START_BREAKERS = [
      'mac: "52:54:00:12:34:56"\n  prefix', "share the MAC address"),
     ("kernel file missing", lambda t: t.replace("/vmlinux\n", "/vmlinux-gone\n"),
      "dut.kernel", "vmlinux-gone", "no such file"),
+    ("a path too long for the file system", lambda t: t.replace("/vmlinux\n", "/" + "x" * 300 + "\n"),
+     "dut.kernel", "x" * 300, "not a usable path (File name too long)"),
 ]
 
 
@@ -185,3 +230,10 @@ def test_a_labgrid_dut_names_a_place_or_tags_not_both():
     for text in (labgrid.replace("  tags: {board: refdut}\n", ""), labgrid.replace("  tags:", "  place: refdut-1\n  tags:")):
         with pytest.raises(ConfigError, match="give a place name or tags"):
             parse_lab_config(text, "lab.yaml")
+
+
+@HOSTILE
+@given(mutated_text([GOOD, (REPO / "lab_configs" / "bench-example.yaml").read_text()]))
+def test_any_text_is_a_lab_config_or_a_config_error(text):
+    config = typed(lambda: parse_lab_config(text, "lab.yaml"), ConfigError)
+    assert config is None or isinstance(config.dut, (QemuDut, BenchDut, LabgridDut))
