@@ -13,9 +13,16 @@ from typing import Callable, Container, Protocol
 import serial
 
 from harness.drivers.port_reader import PortReader
+from harness.drivers.received import BoundedLog, Found, TextStream
 from harness.errors import CommandFailed, ConsoleError, ConsoleTimeout
 
 TAIL_CHARS = 2000
+# What the console keeps in memory (the transcript file keeps everything):
+# a boot log is about 100 kB; a line without an end is cut into pieces.
+HISTORY_CHARS = 8 * 1024 * 1024
+HISTORY_LINES = 200_000
+MAX_LINE_CHARS = 16 * 1024
+SHELL_STATUS_DIGITS = 3  # a shell's $? is 0 to 255
 # How often a wait asks whether the machine behind the console died another
 # way (its network link): a command waiting for traffic that can no longer
 # come ends then, not at its timeout.
@@ -23,7 +30,7 @@ MACHINE_CHECK_S = 0.1
 
 
 class Console(Protocol):
-    def expect(self, pattern: str, timeout: float) -> re.Match[str]: ...
+    def expect(self, pattern: str, timeout: float) -> Found: ...
     def send_line(self, text: str) -> None: ...
     def mark(self) -> int: ...
     def transcript_between(self, start: float, end: float) -> str: ...
@@ -60,24 +67,37 @@ class SerialConsole(PortReader):
         self._machine_failure = machine_failure
         self._open(url, baudrate, "console")
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._text = ""
+        self._text = TextStream(HISTORY_CHARS)
         self._cursor = 0
-        self._partial = ""
-        self._lines: list[TranscriptLine] = []
+        self._partial: list[str] = []  # the line being received, in pieces
+        self._partial_chars = 0
+        self._lines: BoundedLog[TranscriptLine] = BoundedLog(HISTORY_LINES)
         self._start(transcript_path, f"console {url}")
 
     def _absorb(self, data: bytes, moment: float) -> None:
         text = self._decoder.decode(data)
         with self._changed:
-            self._text += text
-            self._partial += text
-            *complete, self._partial = self._partial.split("\n")
-            for raw in complete:
-                line = TranscriptLine(moment, printable(raw.rstrip("\r")))
-                self._lines.append(line)
-                self._transcript.write(f"{stamp(moment)} {line.text}\n")
+            self._text.append(text)
+            *complete, rest = text.split("\n")  # only the new text is split: linear however lines arrive
+            for piece in complete:
+                self._end_line("".join(self._partial) + piece, moment)
+                self._partial, self._partial_chars = [], 0
+            if rest:
+                self._partial.append(rest)
+                self._partial_chars += len(rest)
+                if self._partial_chars > MAX_LINE_CHARS:  # a line without an end: recorded in pieces
+                    joined = "".join(self._partial)
+                    while len(joined) > MAX_LINE_CHARS:
+                        self._end_line(joined[:MAX_LINE_CHARS] + " [line continues]", moment)
+                        joined = joined[MAX_LINE_CHARS:]
+                    self._partial, self._partial_chars = [joined], len(joined)
             self._transcript.flush()
             self._changed.notify_all()
+
+    def _end_line(self, raw: str, moment: float) -> None:
+        line = TranscriptLine(moment, printable(raw.rstrip("\r")))
+        self._lines.append(line)
+        self._transcript.write(f"{stamp(moment)} {line.text}\n")
 
     @property
     def failure(self) -> str | None:
@@ -86,15 +106,19 @@ class SerialConsole(PortReader):
             return None if self._failure is None else f"console {self.url} died: {self._failure}"
 
     # -- the Console protocol ----------------------------------------------
-    def expect(self, pattern: str, timeout: float) -> re.Match[str]:
-        """Wait for `pattern` in output not yet consumed; consume up to its end."""
+    def expect(self, pattern: str, timeout: float) -> Found:
+        """Wait for `pattern` in output not yet consumed; consume up to its end.
+        Each wake searches only what arrived since the last (and a bounded
+        overlap), so a long output without the pattern costs linear time."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
         with self._changed:
+            searched_to = self._cursor
             while True:
-                match = regex.search(self._text, self._cursor)
+                match = self._text.search(regex, self._cursor, searched_to)
+                searched_to = self._text.end
                 if match:
-                    self._cursor = match.end()
+                    self._cursor = match.end
                     return match
                 if self._failure is not None:
                     raise ConsoleError(f"console {self.url} died: {self._failure}; last output:\n{self.tail()}")
@@ -119,25 +143,27 @@ class SerialConsole(PortReader):
     def mark(self) -> int:
         """Skip everything received so far; later expects see only new output."""
         with self._changed:
-            self._cursor = len(self._text)
+            self._cursor = self._text.end
             return self._cursor
 
     def text_from(self, start: int, end: int | None = None) -> str:
+        """Output between two offsets (what is still kept of it)."""
         with self._changed:
-            return self._text[start:end]
+            return self._text.read(start, end)
 
     def transcript_between(self, start: float, end: float) -> str:
         with self._changed:
             lines = [line for line in self._lines if start <= line.time <= end]
             if self._partial and start <= time.time():
-                pending = printable(self._partial)
+                pending = printable("".join(self._partial))
             else:
                 pending = ""
         body = "".join(f"{stamp(line.time)} {line.text}\n" for line in lines)
         return body + (f"{stamp(end)} {pending}\n" if pending else "")
 
     def tail(self, chars: int = TAIL_CHARS) -> str:
-        return _printable_block(self._text[-chars:])
+        with self._changed:
+            return _printable_block(self._text.read(self._text.end - chars))
 
 
 def opened(console: SerialConsole | None) -> SerialConsole:
@@ -172,11 +198,15 @@ def run_command(console: SerialConsole, command: str, timeout: float, accept: Co
     typed = f"{command}; echo {marker} $?"
     console.send_line(typed)
     # The echoed line reads "... MARKER $?"; only the real output has digits.
-    done = console.expect(re.escape(marker) + r" (\d+)\r?\n", timeout)
-    window = console.text_from(start, done.start())
+    done = console.expect(re.escape(marker) + r" ([0-9]+)\r?\n", timeout)
+    status = done.group(1) or ""
+    if len(status) > SHELL_STATUS_DIGITS:
+        raise ConsoleError(f"console {console.url}: {command!r} ended with status {status[:20]}... "
+                           f"({len(status)} digits): not a shell's exit status")
+    window = console.text_from(start, done.start)
     echoes = list(re.finditer(re.escape(f"echo {marker} $?") + r"\r?\n", window))
     output = window[echoes[-1].end():] if echoes else window
-    result = CommandResult(command, output.replace("\r\n", "\n"), int(done.group(1)))
+    result = CommandResult(command, output.replace("\r\n", "\n"), int(status))
     if result.exit_status not in accept:
         raise CommandFailed(command, result.exit_status, result.output)
     return result

@@ -19,7 +19,14 @@ import serial
 from harness.drivers.at_dialects import GENERIC, ATDialect
 from harness.drivers.console import printable, stamp
 from harness.drivers.port_reader import PortReader
+from harness.drivers.received import BoundedLog
 from harness.errors import ModemCommandError, ModemError, ModemTimeout
+
+# V.250 information lines are short; the longest common ones (an SMS PDU,
+# +COPS=? lists) stay under 2 kB. A longer line is garbage, cut there.
+MAX_LINE_BYTES = 4096
+HISTORY_LINES = 100_000  # kept in memory; the transcript file keeps everything
+LINE_ENDS = re.compile(rb"\r\n|\r|\n")
 
 COMMAND_TIMEOUT_S = 5.0  # a module answers a local command at once; network ones pass their own
 FINAL_OK = re.compile(r"^(OK|CONNECT( .*)?)$")
@@ -74,9 +81,10 @@ class ATChannel(PortReader):
     def __init__(self, url: str, transcript_path: Path, *, baudrate: int = 115200, dialect: ATDialect = GENERIC):
         self._open(url, baudrate, "AT port")
         self.dialect = dialect
-        self._buffer = b""
-        self._lines: list[ATLine] = []
-        self._urcs: list[ATLine] = []
+        self._buffer = bytearray()  # the line being received
+        self._overlong = False  # the line being received passed MAX_LINE_BYTES: dropped to its end
+        self._lines: BoundedLog[ATLine] = BoundedLog(HISTORY_LINES)
+        self._urcs: BoundedLog[ATLine] = BoundedLog(HISTORY_LINES)
         self._pending: _Pending | None = None
         self._command_lock = threading.Lock()
         self._start(transcript_path, f"AT {url}")
@@ -89,23 +97,37 @@ class ATChannel(PortReader):
 
     def _absorb(self, data: bytes, moment: float) -> None:
         with self._changed:
-            self._buffer += data
-            *complete, self._buffer = re.split(rb"\r\n|\r|\n", self._buffer)
-            for raw in complete:
-                if raw:
-                    self._sort(raw, moment)
+            *complete, rest = LINE_ENDS.split(data)  # only the new bytes are split: linear however lines arrive
+            for piece in complete:
+                self._take(piece, moment)
+                if self._buffer:
+                    self._sort(bytes(self._buffer), moment)
+                self._buffer.clear()
+                self._overlong = False
+            self._take(rest, moment)
             self._transcript.flush()
             self._changed.notify_all()
 
-    def _sort(self, raw: bytes, moment: float) -> None:
+    def _take(self, piece: bytes, moment: float) -> None:
+        """Part of a line; past MAX_LINE_BYTES the line is sorted as garbage and the rest of it dropped."""
+        if self._overlong:
+            return
+        self._buffer += piece
+        if len(self._buffer) > MAX_LINE_BYTES:
+            self._sort(bytes(self._buffer[:MAX_LINE_BYTES]), moment, overlong=True)
+            self._buffer.clear()
+            self._overlong = True
+
+    def _sort(self, raw: bytes, moment: float, overlong: bool = False) -> None:
         try:
             text = raw.decode("ascii")
         except UnicodeDecodeError:
             text = raw.decode("latin-1")
-        line = self._record("<", text, moment)
+        line = self._record("<", text + (" [line continues]" if overlong else ""), moment)
         pending = self._pending
-        if not text.isprintable():
-            error = ModemError(f"AT port {self.url}: garbage on the line: {line.text!r}")
+        if overlong or not text.isprintable():
+            what = f"a line longer than {MAX_LINE_BYTES} bytes" if overlong else "garbage on the line"
+            error = ModemError(f"AT port {self.url}: {what}: {line.text[:200]!r}")
             if pending is not None and pending.error is None:
                 pending.error = error
             return
@@ -159,13 +181,15 @@ class ATChannel(PortReader):
             deadline = time.monotonic() + timeout
             with self._changed:
                 try:
+                    # After garbage the command still waits for its final result
+                    # code, so that the next command does not take it for its own.
                     while pending.final is None:
-                        if pending.error is not None:
-                            raise pending.error
                         self._check()
                         remaining = deadline - time.monotonic()
                         if remaining <= 0 or self._closed:
-                            partial = printable(self._buffer.decode("latin-1"))
+                            if pending.error is not None:
+                                raise pending.error
+                            partial = printable(self._buffer[:200].decode("latin-1"))
                             cut = f"; a cut line was pending: {partial!r}" if partial else ""
                             raise ModemTimeout(f"{text}: no final result code within {timeout:.1f} s{cut}")
                         self._changed.wait(remaining)
@@ -186,21 +210,21 @@ class ATChannel(PortReader):
     # -- URCs ------------------------------------------------------------
     def urc_mark(self) -> int:
         with self._changed:
-            return len(self._urcs)
+            return self._urcs.end
 
     def urcs(self, since: int = 0) -> list[ATLine]:
         with self._changed:
-            return self._urcs[since:]
+            return self._urcs.since(since)
 
     def wait_urc(self, match: Callable[[str], bool], timeout: float, since: int = 0) -> ATLine:
         """The first URC at or after index `since` whose text matches."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                for line in self._urcs[since:]:
+                for line in self._urcs.since(since):
                     if match(line.text):
                         return line
-                since = len(self._urcs)
+                since = self._urcs.end
                 self._check()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._closed:
@@ -214,4 +238,4 @@ class ATChannel(PortReader):
         return "".join(f"{stamp(line.time)} {line.direction} {line.text}\n" for line in lines)
 
     def tail(self, lines: int = 20) -> str:
-        return "\n".join(f"{line.direction} {line.text}" for line in self._lines[-lines:])
+        return "\n".join(f"{line.direction} {line.text}" for line in self._lines.last(lines))

@@ -4,6 +4,7 @@ and a read failure recorded at once so every waiter wakes and raises."""
 
 from __future__ import annotations
 
+import select
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ import serial
 from harness.errors import HarnessError
 
 READ_POLL_S = 0.1  # how often the reader thread checks for close()
+READ_CHUNK = 64 * 1024
 
 
 class PortReader:
@@ -42,10 +44,7 @@ class PortReader:
     def _read_loop(self) -> None:
         while not self._closed:
             try:
-                # Ask only for what is waiting: pyserial's socket:// read()
-                # drops bytes already received if the peer hangs up before
-                # the requested size is reached, and those bytes are evidence.
-                data = self._port.read(self._port.in_waiting or 1)
+                data = self._read_available()
                 if data:
                     self._absorb(data, time.time())
             except Exception as exc:  # a dead socket, an unplugged adapter, a transcript that cannot be written
@@ -54,6 +53,24 @@ class PortReader:
                         self._failure = exc
                     self._changed.notify_all()
                 return
+
+    def _read_available(self) -> bytes:
+        """What the port has now (waiting up to READ_POLL_S for something).
+        Ask only for what is waiting: pyserial's socket:// read() drops bytes
+        already received if the peer hangs up before the requested size is
+        reached, and those bytes are evidence. Its in_waiting is 0 or 1 on a
+        socket, so there the socket is read directly: a megabyte in one-byte
+        reads took seconds."""
+        sock = getattr(self._port, "_socket", None)
+        if sock is None:
+            return self._port.read(self._port.in_waiting or 1)
+        ready, _, _ = select.select([sock], [], [], READ_POLL_S)
+        if not ready:
+            return b""
+        data = sock.recv(READ_CHUNK)
+        if not data:
+            raise serial.SerialException("read failed: socket disconnected")
+        return data
 
     def close(self) -> None:
         with self._changed:
