@@ -80,19 +80,23 @@ class SerialConsole(PortReader):
             self._text.append(text)
             *complete, rest = text.split("\n")  # only the new text is split: linear however lines arrive
             for piece in complete:
-                self._end_line("".join(self._partial) + piece, moment)
+                self._end_line(self._cut_pieces("".join(self._partial) + piece, moment), moment)
                 self._partial, self._partial_chars = [], 0
             if rest:
                 self._partial.append(rest)
                 self._partial_chars += len(rest)
-                if self._partial_chars > MAX_LINE_CHARS:  # a line without an end: recorded in pieces
-                    joined = "".join(self._partial)
-                    while len(joined) > MAX_LINE_CHARS:
-                        self._end_line(joined[:MAX_LINE_CHARS] + " [line continues]", moment)
-                        joined = joined[MAX_LINE_CHARS:]
-                    self._partial, self._partial_chars = [joined], len(joined)
+                if self._partial_chars > MAX_LINE_CHARS:
+                    remainder = self._cut_pieces("".join(self._partial), moment)
+                    self._partial, self._partial_chars = [remainder], len(remainder)
             self._transcript.flush()
             self._changed.notify_all()
+
+    def _cut_pieces(self, raw: str, moment: float) -> str:
+        """Record a line without an end in pieces of MAX_LINE_CHARS; return what is left."""
+        while len(raw) > MAX_LINE_CHARS:
+            self._end_line(raw[:MAX_LINE_CHARS] + " [line continues]", moment)
+            raw = raw[MAX_LINE_CHARS:]
+        return raw
 
     def _end_line(self, raw: str, moment: float) -> None:
         line = TranscriptLine(moment, printable(raw.rstrip("\r")))

@@ -6,6 +6,8 @@ passed over, and the reader goes on reading what follows."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from harness.drivers.console import MAX_LINE_CHARS, SerialConsole, run_command
 from harness.drivers.modem import MAX_LINE_BYTES, ATChannel
@@ -38,6 +40,27 @@ def test_a_megabyte_without_a_line_end_is_kept_in_pieces_and_the_console_goes_on
     # every piece of the flood kept, none over the cap
     assert max(line.count("x") for line in lines) == MAX_LINE_CHARS
     assert sum(line.count("x") for line in lines) == MEGABYTE
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.integers(0, 3 * MAX_LINE_CHARS), min_size=1, max_size=4),
+       cuts=st.lists(st.integers(1, 4 * MAX_LINE_CHARS), max_size=12))
+def test_however_long_lines_arrive_in_chunks_no_recorded_line_passes_the_cap(tmp_path, lines, cuts):
+    text = "".join("x" * length + "\n" for length in lines).encode()
+    transcript = tmp_path / "cut.log"
+    transcript.unlink(missing_ok=True)  # one file for all examples: the transcript appends
+    console = SerialConsole("loop://", transcript)  # nothing arrives on its own: chunks fed below
+    try:
+        at = 0
+        for cut in cuts + [len(text)]:
+            console._absorb(text[at:at + cut], 0.0)
+            at += cut
+    finally:
+        console.close()
+    recorded = [line.count("x") for line in transcript.read_text().splitlines()]
+    assert max(recorded) <= MAX_LINE_CHARS
+    assert sum(recorded) == sum(lines)
+    assert len(recorded) == sum(max(1, -(-length // MAX_LINE_CHARS)) for length in lines)
 
 
 def test_an_exit_status_of_thousands_of_digits_is_a_console_error(tmp_path):
