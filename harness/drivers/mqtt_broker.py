@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -22,7 +23,9 @@ from typing import IO, Callable
 
 from harness.drivers.hoststack import HostStack
 from harness.drivers.lab_ca import LabTls
+from harness.drivers.received import BoundedLog
 from harness.errors import HarnessError
+from harness.malformed import MalformedInput, json_object, json_value
 from harness.process import die_with_parent
 
 RECORDER_PORT = 18830  # the recorder's listener, on ::1 inside the stack
@@ -30,6 +33,14 @@ RECORDER_ID = "harness-recorder"
 START_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 5.0
 MINIMUM_TLS = "tlsv1.2"
+# What the recorder keeps: a record (one message as mosquitto_sub's JSON
+# line) past MAX_RECORD_BYTES keeps its topic and the payload's first bytes,
+# marked cut; a window whose first messages were dropped is a lab error.
+MAX_RECORD_BYTES = 64 * 1024
+MESSAGES_KEPT = 8192
+LOG_LINES_KEPT = 10000
+CUT_MARK = " [cut: record over 64 KiB]"
+_TOPIC_FIELD = re.compile(r'"topic":("(?:[^"\\]|\\.)*")')
 
 
 class BrokerError(HarnessError):
@@ -79,19 +90,56 @@ def broker_config(listeners: list[BrokerListener], tls: LabTls) -> str:
     return "\n".join(lines) + "\n"
 
 
+def read_record(line: str, cut: bool, listeners: list[BrokerListener]) -> ReceivedMessage | str:
+    """One line of mosquitto_sub -F %j as the message it records, or why it
+    cannot be read. The topic and payload are the device's: any text."""
+    try:
+        record = json_object(line, "a recorder line") if not cut else _cut_record(line)
+    except MalformedInput:
+        record = {}
+    if not isinstance(record.get("topic"), str):
+        return f"recorder: unreadable line {line[:200]!r}"
+    topic, payload = record["topic"], record.get("payload", "")
+    listener = next((lst for lst in listeners if topic.startswith(lst.mount_point)), None)
+    if listener is None:  # the recorder's own listener has no mount point: nothing from the DUT comes there
+        return f"recorder: message on {topic[:200]!r} through no DUT-facing listener"
+    stamp = record.get("tst")
+    return ReceivedMessage(stamp if isinstance(stamp, str) else "", listener, topic[len(listener.mount_point):],
+                           payload if isinstance(payload, str) else json.dumps(payload))
+
+
+def _cut_record(line: str) -> dict[str, object]:
+    """What a record cut at MAX_RECORD_BYTES still says: its topic (which
+    mosquitto_sub writes before the payload) and the payload's start."""
+    topic = _TOPIC_FIELD.search(line)
+    _, _, payload = line.partition('"payload":')
+    if topic is None:
+        return {}
+    return {"topic": json_value(topic.group(1), "a recorder line's topic"), "payload": payload + CUT_MARK}
+
+
 class _Lines:
     """Reads a process's output line by line on a thread, handing each to
-    `take`; its end (the process exited) is recorded."""
+    `take` (with whether it was cut at MAX_RECORD_BYTES); its end - the
+    process exited, or anything unexpected - is reported at once."""
 
-    def __init__(self, name: str, stream: IO[bytes], take: Callable[[str], None], ended: Callable[[str], None]):
+    def __init__(self, name: str, stream: IO[bytes], take: Callable[[str, bool], None],
+                 ended: Callable[[str, str], None]):
         self._thread = threading.Thread(target=self._run, args=(stream, take, ended, name), name=name, daemon=True)
         self._thread.start()
 
     @staticmethod
     def _run(stream: IO[bytes], take, ended, name: str) -> None:
-        for raw in stream:
-            take(raw.decode(errors="replace").rstrip("\n"))
-        ended(name)
+        why = "exited"
+        try:
+            while raw := stream.readline(MAX_RECORD_BYTES):
+                cut = not raw.endswith(b"\n") and len(raw) == MAX_RECORD_BYTES
+                while cut and (rest := stream.readline(MAX_RECORD_BYTES)) and not rest.endswith(b"\n"):
+                    pass  # the rest of an over-long line is dropped, however long
+                take(raw.decode(errors="replace").rstrip("\n"), cut)
+        except Exception as exc:  # a reader must never die silently: its end is the platform's failure
+            why = f"stopped reading: {exc!r}"
+        ended(name, why)
 
     def join(self) -> None:
         self._thread.join(STOP_TIMEOUT_S)
@@ -105,8 +153,8 @@ class MqttBroker:
         self.failure: str | None = None
         self._closing = False
         self._changed = threading.Condition()
-        self._log: list[str] = []
-        self._messages: list[ReceivedMessage] = []
+        self._log: BoundedLog[str] = BoundedLog(LOG_LINES_KEPT)
+        self._messages: BoundedLog[ReceivedMessage] = BoundedLog(MESSAGES_KEPT)
         folder.mkdir(parents=True, exist_ok=True)
         config = folder / "mosquitto.conf"
         config.write_text(broker_config(listeners, tls))
@@ -131,32 +179,25 @@ class MqttBroker:
         _Lines(name, process.stdout, take, self._ended)
         return process
 
-    def _ended(self, name: str) -> None:
+    def _ended(self, name: str, why: str) -> None:
         with self._changed:
             if not self._closing and self.failure is None:
-                tail = "\n".join(self._log[-10:])
-                self.failure = f"{name} of the lab's MQTT platform exited:\n{tail}"
+                tail = "\n".join(self._log.last(10))
+                self.failure = f"{name} of the lab's MQTT platform {why}:\n{tail}"
             self._changed.notify_all()
 
-    def _take_log(self, line: str) -> None:
+    def _take_log(self, line: str, cut: bool = False) -> None:
         with self._changed:
             self._log.append(line)
             self._write(self.log_path, line)
             self._changed.notify_all()
 
-    def _take_message(self, line: str) -> None:
-        try:
-            record = json.loads(line)
-            topic, payload = record["topic"], record.get("payload", "")
-        except (ValueError, KeyError, TypeError):
-            self._take_log(f"recorder: unreadable line {line!r}")
+    def _take_message(self, line: str, cut: bool) -> None:
+        message = read_record(line, cut, self.listeners)
+        if isinstance(message, str):
+            self._take_log(message)
             return
-        listener = next((lst for lst in self.listeners if topic.startswith(lst.mount_point)), None)
-        if listener is None:  # the recorder's own listener has no mount point: nothing from the DUT comes there
-            self._take_log(f"recorder: message on {topic!r} through no DUT-facing listener")
-            return
-        message = ReceivedMessage(record.get("tst", ""), listener, topic[len(listener.mount_point):],
-                                  payload if isinstance(payload, str) else json.dumps(payload))
+        listener = message.listener
         with self._changed:
             self._messages.append(message)
             self._write(self.messages_path, json.dumps({"time": message.time, "listener": str(listener),
@@ -180,16 +221,22 @@ class MqttBroker:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise BrokerError(f"timed out after {START_TIMEOUT_S} s waiting for {what}; log:\n"
-                                      + "\n".join(self._log[-10:]))
+                                      + "\n".join(self._log.last(10)))
                 self._changed.wait(remaining)
 
     def mark(self) -> int:
         with self._changed:
-            return len(self._messages)
+            return self._messages.end
 
     def messages(self, since: int = 0) -> list[ReceivedMessage]:
         with self._changed:
-            return self._messages[since:]
+            return self._kept_since(since)
+
+    def _kept_since(self, since: int) -> list[ReceivedMessage]:
+        if since < self._messages.first:
+            raise BrokerError(f"the recorder kept only its last {MESSAGES_KEPT} messages: those from "
+                              f"message {since} on cannot all be judged (see {self.messages_path})")
+        return self._messages.since(since)
 
     def wait_until(self, done: Callable[[list[ReceivedMessage]], bool], timeout: float, since: int = 0,
                    abort_if: Callable[[], str | None] = lambda: None) -> bool:
@@ -198,7 +245,7 @@ class MqttBroker:
         so does `abort_if` (polled with each message and at least every second)."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while not done(self._messages[since:]):
+            while not done(self._kept_since(since)):
                 if self.failure:
                     raise BrokerError(self.failure)
                 cause = abort_if()

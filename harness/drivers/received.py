@@ -34,6 +34,11 @@ class BoundedLog(Generic[T]):
         self._items.append(item)
 
     @property
+    def first(self) -> int:
+        """The index of the oldest item kept."""
+        return self._base
+
+    @property
     def end(self) -> int:
         """The index the next item will have (a mark)."""
         return self._base + len(self._items)

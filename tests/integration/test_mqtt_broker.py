@@ -13,7 +13,8 @@ import pytest
 from harness.drivers.hoststack import HostStack
 from harness.drivers.lab_ca import make_lab_tls
 from harness.drivers.link import FrameRecorder
-from harness.drivers.mqtt_broker import BrokerError, BrokerListener, MqttBroker
+from harness.drivers import mqtt_broker
+from harness.drivers.mqtt_broker import CUT_MARK, MAX_RECORD_BYTES, BrokerError, BrokerListener, MqttBroker
 from harness.tester import TesterNode
 
 ABROAD = "2001:db8:ffff::10"
@@ -92,3 +93,33 @@ def test_a_broker_that_dies_ends_the_window_at_once(platform):
     with pytest.raises(BrokerError, match="exited"):
         broker.wait_until(lambda messages: False, 300)
     assert time.monotonic() - started < 30, "the broker's death is reported when it happens, not at the bound"
+
+
+def test_a_payload_past_the_record_limit_is_kept_cut_and_recording_goes_on(platform, tmp_path):
+    stack, broker, tls, home = platform
+    payload = tmp_path / "payload"
+    payload.write_text("y" * (4 * MAX_RECORD_BYTES))
+    big = stack.run(["mosquitto_pub", "-h", home, "-p", "1883", "-t", "unit/1/big", "-f", str(payload)],
+                    CLIENT_TIMEOUT_S)
+    assert big.returncode == 0, big.stderr
+    assert _publish(stack, tls, home, 1883, "unit/1/after").returncode == 0
+    assert broker.wait_until(lambda messages: len(messages) == 2, CLIENT_TIMEOUT_S)
+    cut, after = broker.messages()
+    assert cut.topic == "unit/1/big" and cut.payload.endswith(CUT_MARK) and len(cut.payload) < MAX_RECORD_BYTES
+    assert after.topic == "unit/1/after" and broker.failure is None
+
+
+@pytest.fixture
+def two_kept(monkeypatch):
+    monkeypatch.setattr(mqtt_broker, "MESSAGES_KEPT", 2)
+
+
+def test_a_window_whose_first_messages_were_dropped_is_a_lab_error(two_kept, platform):
+    stack, broker, tls, home = platform
+    for index in range(3):
+        assert _publish(stack, tls, home, 1883, f"unit/1/{index}").returncode == 0
+    assert broker.wait_until(lambda messages: messages[-1:] and messages[-1].topic == "unit/1/2", CLIENT_TIMEOUT_S,
+                             since=2)
+    with pytest.raises(BrokerError, match="kept only its last 2 messages"):
+        broker.messages(0)
+    assert [m.topic for m in broker.messages(1)] == ["unit/1/1", "unit/1/2"]
