@@ -10,7 +10,6 @@ import json
 import socket
 import threading
 import time
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -18,9 +17,13 @@ from urllib.parse import urlsplit
 
 from harness.abort import abandoned_when, end_stream
 from harness.errors import HarnessError
-from harness.malformed import json_value
+from harness.malformed import MAX_DOCUMENT_CHARS, MalformedInput, json_value
 
 Connect = Callable[[str, int, float], socket.socket]
+# An answer is read up to this much (the largest document read from one);
+# past it the exchange is kept cut and its JSON is malformed.
+MAX_BODY_BYTES = MAX_DOCUMENT_CHARS
+READ_CHUNK_BYTES = 64 * 1024
 
 
 class HttpUnreachable(HarnessError):
@@ -38,10 +41,14 @@ class HttpExchange:
     body: str
     seconds: float
     started: float = field(default_factory=time.time)
+    cut: bool = False  # the body is the first MAX_BODY_BYTES of a longer answer
 
     def json(self) -> Any:
         """The answer as JSON, bounded in size and nesting; a MalformedInput
         (a ValueError) names the body when it is not."""
+        if self.cut:
+            raise MalformedInput(f"the answer of {self.method} {self.url} ({self.status}) is longer than "
+                                 f"{MAX_BODY_BYTES} bytes")
         return json_value(self.body, f"the answer of {self.method} {self.url} ({self.status}, {self.body[:200]!r})")
 
 
@@ -53,9 +60,10 @@ class _Connection(http.client.HTTPConnection):
     def __init__(self, host: str, port: int | None, timeout: float, connect: Connect):
         super().__init__(host, port, timeout=timeout)
         self._connect_with = connect
+        self.opened: socket.socket | None = None  # kept: http.client lets go of `sock` once the answer starts
 
     def connect(self) -> None:
-        self.sock = self._connect_with(self.host, self.port, self.timeout)
+        self.sock = self.opened = self._connect_with(self.host, self.port, self.timeout)
 
 
 class HttpJournal:
@@ -84,10 +92,12 @@ class HttpJournal:
 def request(method: str, url: str, *, journal: HttpJournal, body: Any = None, accept: str | None = None,
             timeout: float, connect: Connect = default_connect,
             abort_if: Callable[[], str | None] | None = None) -> HttpExchange:
-    """One HTTP/1.1 exchange (bounded by timeout), recorded in the journal.
-    `body` is sent as JSON. No answer raises HttpUnreachable. `abort_if`
-    names a dead resource the answer depends on (the DUT): polled while
-    waiting, it ends the exchange at once instead of at the timeout."""
+    """One HTTP/1.1 exchange, all of it bounded by `timeout` (a peer that
+    trickles its answer is cut off at the deadline, one that sends without
+    end after MAX_BODY_BYTES), recorded in the journal. `body` is sent as
+    JSON. No complete answer raises HttpUnreachable. `abort_if` names a dead
+    resource the answer depends on (the DUT): polled while waiting, it ends
+    the exchange at once instead of at the timeout."""
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname:
         raise HarnessError(f"only http:// URLs with a host are supported here, got {url!r}")
@@ -102,18 +112,38 @@ def request(method: str, url: str, *, journal: HttpJournal, body: Any = None, ac
         target += "?" + parts.query
     connection = _Connection(parts.hostname, parts.port or 80, timeout, connect)
     started = time.monotonic()
-    watch = abandoned_when(abort_if, lambda _: end_stream(connection.sock), url) if abort_if is not None else nullcontext([])
+    deadline = started + timeout
+
+    def cut_off() -> str | None:
+        if time.monotonic() >= deadline:
+            return f"no complete answer within {timeout} s"
+        return abort_if() if abort_if is not None else None
+
     try:
-        with watch as aborted:
+        with abandoned_when(cut_off, lambda _: end_stream(connection.opened), url) as aborted:
             connection.request(method, target, body=payload, headers=headers)
             answer = connection.getresponse()
-            text = answer.read().decode("utf-8", errors="replace")
+            raw, cut = _read_body(answer)
+            if aborted:  # the stream was ended under the read: what came is not the whole answer
+                raise OSError("the exchange was cut off")
     except (OSError, http.client.HTTPException) as exc:
         cause = f" ({aborted[0]})" if aborted else ""
         raise HttpUnreachable(f"{method} {url}: no answer{cause} ({type(exc).__name__}: {exc})") from exc
     finally:
         connection.close()
-    exchange = HttpExchange(method, url, payload, answer.status, answer.getheader("Content-Type", ""), text,
-                            time.monotonic() - started)
+    exchange = HttpExchange(method, url, payload, answer.status, answer.getheader("Content-Type", ""),
+                            raw.decode("utf-8", errors="replace"), time.monotonic() - started, cut=cut)
     journal.add(exchange)
     return exchange
+
+
+def _read_body(answer: http.client.HTTPResponse) -> tuple[bytes, bool]:
+    """The body, up to MAX_BODY_BYTES; whether there was more."""
+    chunks, size = [], 0
+    while size <= MAX_BODY_BYTES:
+        chunk = answer.read(READ_CHUNK_BYTES)
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)[:MAX_BODY_BYTES], True
