@@ -65,8 +65,10 @@ class BootError(MachineError):
 
 
 class ModemError(HarnessError):
-    """The AT channel to the modem could not be opened, died, or carried
-    something that is not TS 27.007 (garbage, a cut line)."""
+    """The AT channel to the modem could not be opened, died, or answered
+    the lab's own setup commands with something that is not TS 27.007 text.
+    (Garbage in the answer to a case's command is the module's: an
+    ATParseError.)"""
 
 
 class ModemTimeout(ModemError):

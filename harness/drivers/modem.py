@@ -20,6 +20,7 @@ from harness.drivers.at_dialects import GENERIC, ATDialect
 from harness.drivers.console import printable, stamp
 from harness.drivers.port_reader import PortReader
 from harness.drivers.received import BoundedLog
+from harness.cellular.errors import ATParseError
 from harness.errors import ModemCommandError, ModemError, ModemTimeout
 
 # V.250 information lines are short; the longest common ones (an SMS PDU,
@@ -66,7 +67,7 @@ class _Pending:
     prefix: str | None
     lines: list[str]
     final: str | None = None
-    error: ModemError | None = None
+    error: ATParseError | None = None  # the answer carried something that is not TS 27.007 text
 
 
 def response_prefix(command: str) -> str | None:
@@ -127,7 +128,8 @@ class ATChannel(PortReader):
         pending = self._pending
         if overlong or not text.isprintable():
             what = f"a line longer than {MAX_LINE_BYTES} bytes" if overlong else "garbage on the line"
-            error = ModemError(f"AT port {self.url}: {what}: {line.text[:200]!r}")
+            error = ATParseError((pending.prefix or pending.command) if pending is not None else "(no command)",
+                                 line.text, what)
             if pending is not None and pending.error is None:
                 pending.error = error
             return
@@ -203,9 +205,16 @@ class ATChannel(PortReader):
         return response
 
     def setup(self) -> None:
-        """Bring the port to the dialect's known state (echo off, numeric errors)."""
+        """Bring the port to the dialect's known state (echo off, numeric
+        errors). These are the lab's handshake: an answer to them that is
+        not TS 27.007 text says the port is wrong (its baud rate, the
+        wrong device), not the module - a lab error."""
         for text in self.dialect.setup:
-            self.command(text)
+            try:
+                self.command(text)
+            except ATParseError as exc:
+                raise ModemError(f"AT port {self.url} carries no TS 27.007 text in answer to the lab's {text} "
+                                 f"(check the port and its baud rate): {exc}") from exc
 
     # -- URCs ------------------------------------------------------------
     def urc_mark(self) -> int:

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from harness.drivers.console import MAX_LINE_CHARS, SerialConsole, run_command
 from harness.drivers.modem import MAX_LINE_BYTES, ATChannel
+from harness.cellular.errors import ATParseError
 from harness.errors import ConsoleError, ModemError
+from harness.policy import as_nonconformance
 from tests.unit.test_console import FakeDevice
 
 MEGABYTE = 1 << 20
@@ -102,11 +104,25 @@ def test_poison_on_the_at_port_fails_its_command_and_the_next_one_works(tmp_path
     device = FakeDevice(_module([poison, b"\r\n490154203237518\r\n\r\nOK\r\n"]))
     channel = ATChannel(f"socket://127.0.0.1:{device.port}", tmp_path / "at.log")
     try:
-        with pytest.raises(ModemError, match=error):
+        with pytest.raises(ATParseError, match=error) as raised:
             channel.command("AT+CGSN", timeout=30)
+        # the module's malformed answer: a product failure of the command's clause
+        assert as_nonconformance(raised.value).clause == "TS23.003-6.2"
         assert channel.command("AT+CGSN", timeout=30).lines == ["490154203237518"]
     finally:
         channel.close()
         device.close()
     transcript = (tmp_path / "at.log").read_text()
     assert max(len(line) for line in transcript.splitlines()) < 4 * MAX_LINE_BYTES + 100
+
+
+def test_garbage_in_answer_to_the_lab_setup_is_a_lab_error(tmp_path):
+    """A wrong baud rate garbles every answer, starting with the lab's own ATE0."""
+    device = FakeDevice(_module([b"\x00\xfe\x80\x99\r\nOK\r\n"] * 4))
+    channel = ATChannel(f"socket://127.0.0.1:{device.port}", tmp_path / "at.log")
+    try:
+        with pytest.raises(ModemError, match="baud rate"):
+            channel.setup()
+    finally:
+        channel.close()
+        device.close()

@@ -169,6 +169,7 @@ def cell(dut, cellular, lab_config) -> Cell:
     claims = lab_config.declaration.cellular
     if claims is None:
         pytest.skip("the declaration has no cellular claims")
+    cellular.modem.setup()  # the lab's handshake: a port that answers it with garbage is the lab's (broken)
     return Cell(cellular, lab_config, claims)
 
 
