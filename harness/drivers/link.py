@@ -228,11 +228,13 @@ class UdpDatagramLink:
         if self._peer is None:
             raise LinkError("udp link: no peer port yet (QEMU not started)")
         self.recorder.check()
+        # Stamped when handed to the link, before it goes: the DUT's answer
+        # can arrive (and be stamped) before sendto() returns.
+        self.recorder.record("tx", data)
         try:
             self._sock.sendto(data, self._peer)
         except OSError as exc:
             raise LinkError(f"udp link: send to {self._peer} failed: {exc}") from exc
-        self.recorder.record("tx", data)
 
     def close(self) -> None:
         self._receiver.stop()
@@ -265,11 +267,11 @@ class RawInterfaceLink:
 
     def send(self, data: bytes) -> None:
         self.recorder.check()
+        self.recorder.record("tx", data)  # stamped before it goes, as on the UDP link
         try:
             self._sock.outs.send(data)
         except OSError as exc:
             raise LinkError(f"raw link {self.interface}: send failed: {exc}") from exc
-        self.recorder.record("tx", data)
 
     def close(self) -> None:
         self._receiver.stop()

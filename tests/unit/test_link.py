@@ -46,6 +46,24 @@ def test_recorder_pcap_holds_both_directions_in_order(udp_link, tmp_path):
     assert [bytes(p) for p in packets] == [FRAME, FRAME[::-1][:60]]
 
 
+def test_a_sent_frame_is_stamped_before_an_answer_that_comes_at_once(udp_link):
+    link, peer = udp_link
+
+    def answer():
+        data, _ = peer.recvfrom(65535)
+        peer.sendto(data[::-1], ("127.0.0.1", link.port))
+
+    for _ in range(50):  # the answer may be received while sendto() has yet to return
+        responder = threading.Thread(target=answer)
+        responder.start()
+        mark = link.recorder.mark()
+        link.send(FRAME)
+        assert link.recorder.wait_for(lambda p: True, timeout=5, since=mark) is not None
+        responder.join()
+        sent, answered = link.recorder.frames(mark)
+        assert (sent.direction, answered.direction) == ("tx", "rx") and sent.time <= answered.time
+
+
 def test_wait_for_gives_up_at_its_timeout_and_honours_since(udp_link):
     link, peer = udp_link
     peer.sendto(FRAME, ("127.0.0.1", link.port))
