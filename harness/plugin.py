@@ -3,7 +3,7 @@ its markers, and DUT fixtures skip with the reason.
 
 Markers:
   requirement(point, *clauses)  ties a test to a compliance point and clauses
-  needs_feature(name)           skip unless the DUT declares the feature
+  needs_feature(name)           skip unless the DUT declares the feature (mandatory ones: never, harness/features.py)
   needs_command(name)           skip unless the DUT declares the console command
 """
 
@@ -29,6 +29,7 @@ from harness.evidence.atomic import write_text_atomically
 from harness.evidence.catalogue import CATALOGUE_NAME, Catalogue
 from harness.evidence.environment import write_allure_environment
 from harness.evidence.records import finished_tests
+from harness.features import not_applicable
 from harness.process import notify_booted
 from harness.tester import TesterNode
 
@@ -299,8 +300,9 @@ def _requirement_labels(request: pytest.FixtureRequest) -> None:
         return
     features = declaration.config.declaration.features
     for mark in request.node.iter_markers("needs_feature"):
-        if mark.args[0] not in features:
-            pytest.skip(f"DUT does not declare feature {mark.args[0]!r}")
+        reason = not_applicable(mark.args[0], features)
+        if reason is not None:
+            pytest.skip(reason)
     commands = declaration.config.declaration.commands
     for mark in request.node.iter_markers("needs_command"):
         if getattr(commands, mark.args[0], None) is None:

@@ -226,3 +226,20 @@ def test_without_its_module_the_emulated_dut_skips_only_the_imei_and_still_fails
     _, campaign = run_campaign(config, tmp_path / "mismatch", "-k", "test_console_identifiers_are_the_declared_ones")
     outcome = statuses(campaign)["test_console_identifiers_are_the_declared_ones"]
     assert outcome["status"] == "failed" and "handle" in outcome["statusDetails"]["message"], outcome
+
+
+def test_a_must_declared_away_is_judged_and_fails_where_the_unit_lacks_it(tmp_path, refdut_image):
+    """RFC 8504 makes MLDv2 a MUST: a unit that leaves `mldv2` out of its
+    declaration and sends MLDv1 fails the MLDv2 case (it used to be skipped);
+    an optional feature left out (DHCPv6) still makes its cases not applicable."""
+    base = load_lab_config(REPO / "lab_configs" / "qemu-x86_64.yaml")
+    declaration = base.declaration.model_copy(update={"features": ["ipv6", "slaac", "rdnss", "cat1"]})
+    undeclared = base.model_copy(update={"declaration": declaration})
+    config = profile_config(undeclared, "mldv1", tmp_path)
+    _, campaign = run_campaign(config, tmp_path / "mldv1", "-k",
+                               "test_mldv2_report_after_link_up or test_other_flag_alone_starts_an_information_request")
+    outcomes = statuses(campaign)
+    mld = outcomes["test_mldv2_report_after_link_up"]
+    assert mld["status"] == "failed" and "MLDv1 report" in mld["statusDetails"]["message"], mld
+    dhcp = outcomes["test_other_flag_alone_starts_an_information_request"]
+    assert dhcp["status"] == "skipped" and "'dhcpv6'" in dhcp["statusDetails"]["message"], dhcp
