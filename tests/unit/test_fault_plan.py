@@ -42,6 +42,12 @@ def test_ci_plan_runs_assigned_cases_with_their_module_as_controls():
     assert proven == set(CASES)
 
 
+def test_a_tolerated_profile_runs_its_cases_and_their_module_and_must_fail_none():
+    planned = ci_plan(EXPECTATIONS, CASES, {"limit-the-rfc-allows": ["test_a"]})
+    tolerated = next(plan for plan in planned if plan.profile == "limit-the-rfc-allows")
+    assert tolerated.cases == {"test_a", "test_b", "test_c"} and tolerated.must_fail == frozenset()
+
+
 def test_full_plan_is_the_cross_product():
     plans = full_plan(EXPECTATIONS, CASES)
     assert [plan.profile for plan in plans] == list(EXPECTATIONS)

@@ -14,7 +14,7 @@ from scapy.layers.inet6 import (
 
 from harness.ipv6.frames import any_reply_from, icmp_error, ipv6_from
 from harness.ipv6.timers import LINK_UP_ALLOWANCE_S, MAX_MULTICAST_SOLICIT, RETRANS_TIMER_S
-from harness.findings import measure
+from harness.findings import advise, measure
 from harness.verdict import nonconformant
 from testsuites.ipv6.conftest import echo_until_reply, require_reachable
 
@@ -22,6 +22,12 @@ pytestmark = pytest.mark.needs_feature("ipv6")
 
 MINIMUM_MTU = 1280  # RFC 8200 5
 REASSEMBLY_TIMEOUT_S = 60.0  # RFC 8200 4.5
+# RFC 8200 5: a node must accept a fragmented packet that reassembles to
+# 1500 octets: an echo of 1452 data octets (40 + 8 octets of headers), two
+# 1280-byte fragments. Larger packets are measured, not required.
+REQUIRED_REASSEMBLY_OCTETS = 1500
+ECHO_HEADER_OCTETS = 48
+REQUIRED_ECHO = REQUIRED_REASSEMBLY_OCTETS - ECHO_HEADER_OCTETS
 LARGE_ECHO = 3000
 PMTU_PAYLOAD = 1400  # a 1448-byte reply: fits the 1500-byte link, not 1280
 SMALL_BELOW_MINIMUM_PTB = 1000
@@ -42,16 +48,30 @@ def reply_frames(dut, mark):
     return [f for f in dut.recorder.frames(mark) if f.direction == "rx" and ipv6_from(f.packet, dut.mac)]
 
 
-@pytest.mark.requirement("AP-IPV6", "RFC8200-4.5")
-def test_fragmented_echo_is_reassembled(dut, tester, global_address):
-    """RFC 8200 4.5: a 3000-byte echo in 1280-byte fragments is reassembled and answered."""
-    require_reachable(dut, tester, global_address, source=tester.fresh_source())
+def fragmented_echo_answered(dut, tester, destination, payload_size: int) -> bool:
     for _ in range(MAX_MULTICAST_SOLICIT):
         mark = dut.recorder.mark()
-        identifier = send_fragmented_echo(dut, tester, global_address, tester.fresh_source(), LARGE_ECHO)
+        identifier = send_fragmented_echo(dut, tester, destination, tester.fresh_source(), payload_size)
         if dut.recorder.wait_for(lambda p: any_reply_from(p, dut.mac, identifier), REPLY_WAIT_S, since=mark):
-            return
-    nonconformant("RFC8200-4.5", f"a reply to a {LARGE_ECHO}-byte echo sent in fragments", "no reply")
+            return True
+    return False
+
+
+@pytest.mark.requirement("AP-IPV6", "RFC8200-4.5")
+def test_fragmented_echo_is_reassembled(dut, tester, global_address):
+    """RFC 8200 4.5 and 5: an echo that reassembles to 1500 octets, sent in
+    1280-byte fragments, is reassembled and answered. A 3048-octet one (three
+    fragments) is measured beside it: more than RFC 8200 asks."""
+    require_reachable(dut, tester, global_address, source=tester.fresh_source())
+    if not fragmented_echo_answered(dut, tester, global_address, REQUIRED_ECHO):
+        nonconformant("RFC8200-4.5", f"a reply to an echo of {REQUIRED_REASSEMBLY_OCTETS} octets sent in fragments "
+                      "(RFC 8200 5: every node reassembles 1500)", "no reply")
+    large = ECHO_HEADER_OCTETS + LARGE_ECHO
+    answered = fragmented_echo_answered(dut, tester, global_address, LARGE_ECHO)
+    measure("largest reassembled packet", large if answered else REQUIRED_REASSEMBLY_OCTETS, "octets")
+    if not answered:
+        advise("RFC8200-4.5", f"a {large}-octet echo in fragments was not answered: the unit reassembles "
+               f"{REQUIRED_REASSEMBLY_OCTETS} octets, as RFC 8200 5 requires, but not {large}")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC6946-4")
