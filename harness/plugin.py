@@ -9,7 +9,9 @@ Markers:
 
 from __future__ import annotations
 
+import argparse
 import json
+import random
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -49,6 +51,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--skip-done", dest="skip_done", action="store_true",
         help="deselect tests that already have a verdict in the evidence dir (resuming a campaign)",
+    )
+    group.addoption(
+        "--case-order", dest="case_order", default="collection", type=_case_order,
+        help="collection, reversed, or shuffled:SEED - verdicts must not depend on it",
     )
     group.addoption(
         "--catalogue", dest="catalogue", default=None,
@@ -119,12 +125,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             unknown = catalogue.unknown(mark.args[0], mark.args[1:]) if mark.args else ["nothing"]
             if unknown:
                 raise pytest.UsageError(f"{item.nodeid}: requirement marker names {', '.join(unknown)}, not in the catalogue")
+    reorder(items, config.getoption("case_order"))
     context = config.stash.get(CONTEXT_KEY, None)
     if context is not None and config.getoption("skip_done"):
         done = finished_tests(context.tests_dir, _allure_results_dir(config))
         keep = [item for item in items if item.nodeid not in done]
         config.hook.pytest_deselected(items=[item for item in items if item.nodeid in done])
         items[:] = keep
+
+
+def _case_order(text: str) -> str:
+    kind, _, seed = text.partition(":")
+    if text in ("collection", "reversed") or (kind == "shuffled" and seed.isdigit()):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r}: expected collection, reversed or shuffled:SEED")
+
+
+def reorder(items: list[pytest.Item], order: str) -> None:
+    """Run the cases in another order than collection's: each case must
+    establish the state it needs, so its verdict cannot depend on it."""
+    if order == "reversed":
+        items.reverse()
+    elif order.startswith("shuffled:"):
+        random.Random(int(order.partition(":")[2])).shuffle(items)
 
 
 def _allure_results_dir(config: pytest.Config) -> Path | None:
