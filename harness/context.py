@@ -95,6 +95,12 @@ class Dut:
     def on_revived(self, listener: Callable[[], None]) -> None:
         self._revived_listeners.append(listener)
 
+    def reboot(self) -> None:
+        """Power-cycle the unit: what it learned is gone, so state derived
+        from its last boot is stale too (a new generation)."""
+        self.machine.reset()
+        self.generation += 1
+
     def revived(self, machine: Machine, recorder: FrameRecorder) -> None:
         self.machine, self.recorder, self.lost = machine, recorder, None
         self.generation += 1

@@ -7,7 +7,7 @@ that breaks what it checks. The CI plan proves exactly that:
 - the conformant profile runs every case (each must pass), in shards of
   whole test modules, so that no one campaign bounds the plan's wall time;
 - each case is assigned its narrowest profile (the one with the fewest
-  targets that names it), and that profile runs the cases assigned to it
+  targets that names it; all of them on a tie), and that profile runs the cases assigned to it
   (each must fail) plus, as controls, the untargeted cases of the same test
   modules (each must pass: the fault breaks what it is about, not its
   neighbours).
@@ -68,15 +68,17 @@ def _targets(expectations: Expectations, profile: str, cases: dict[str, str]) ->
     return frozenset(chosen)
 
 
-def narrowest_profiles(expectations: Expectations, cases: dict[str, str]) -> dict[str, str]:
-    """case -> the profile with the fewest targets that names it (ties: by name)."""
-    ranked = sorted(
-        (p for p in expectations if p != CONFORMANT), key=lambda p: (len(_targets(expectations, p, cases)), p)
-    )
-    chosen: dict[str, str] = {}
-    for profile in ranked:
+def narrowest_profiles(expectations: Expectations, cases: dict[str, str]) -> dict[str, list[str]]:
+    """case -> the profiles with the fewest targets that name it, by name: a
+    tie is two faults as narrow as each other (two ways a stack breaks the
+    same check), and each is proven."""
+    sizes = {p: len(_targets(expectations, p, cases)) for p in expectations if p != CONFORMANT}
+    chosen: dict[str, list[str]] = {}
+    for profile in sorted(sizes, key=lambda p: (sizes[p], p)):
         for case in sorted(_targets(expectations, profile, cases)):
-            chosen.setdefault(case, profile)
+            narrowest = chosen.setdefault(case, [profile])
+            if profile not in narrowest and sizes[narrowest[0]] == sizes[profile]:
+                narrowest.append(profile)
     return chosen
 
 
@@ -100,8 +102,9 @@ def ci_plan(expectations: Expectations, cases: dict[str, str],
     limit a conformant stack may have) over the modules of the cases it must
     still pass - a check that does not fail more than its clause asks."""
     assigned: dict[str, set[str]] = {}
-    for case, profile in narrowest_profiles(expectations, cases).items():
-        assigned.setdefault(profile, set()).add(case)
+    for case, profiles in narrowest_profiles(expectations, cases).items():
+        for profile in profiles:
+            assigned.setdefault(profile, set()).add(case)
     plans = conformant_shards(cases)
     for profile in sorted(assigned):
         proves = frozenset(assigned[profile])

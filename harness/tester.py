@@ -9,7 +9,7 @@ import itertools
 import threading
 from typing import Callable
 
-from netaddr import IPAddress, IPNetwork
+from netaddr import AddrFormatError, IPAddress, IPNetwork
 from scapy.layers.inet6 import (
     ICMPv6EchoRequest,
     ICMPv6ND_NA,
@@ -48,6 +48,27 @@ def _may_be_icmpv6(data: bytes) -> bool:
     return data[12:14] == ETHERTYPE_IPV6 and len(data) > 20 and data[20] not in (NEXT_HEADER_TCP, NEXT_HEADER_UDP)
 
 
+class ClaimedAddresses:
+    """The addresses the tester answers for, as a live set: a frame judged
+    after the fact is judged against the claims made up to now."""
+
+    def __init__(self, addresses: set[IPAddress]):
+        self._addresses = set(addresses)
+        self._lock = threading.Lock()
+
+    def add(self, address: IPAddress) -> None:
+        with self._lock:
+            self._addresses.add(ip(address))
+
+    def __contains__(self, address: object) -> bool:
+        try:
+            candidate = ip(address)
+        except (AddrFormatError, ValueError, TypeError):
+            return False
+        with self._lock:
+            return candidate in self._addresses
+
+
 class TesterNode:
     __test__ = False  # a harness part, not a pytest test class
 
@@ -57,8 +78,7 @@ class TesterNode:
         self.prefix = IPNetwork(prefix)
         self.link_local = eui64_link_local(mac)
         self.global_address = IPAddress(self.prefix.first | 1, 6)
-        self._claimed: set[IPAddress] = {self.link_local, self.global_address}
-        self._claim_lock = threading.Lock()
+        self.claimed = ClaimedAddresses({self.link_local, self.global_address})
         self._sources = itertools.count(0x100)
         self._echo_ids = itertools.count(0x4800)
         self.answering = True  # False: play a neighbour that went away (NUD)
@@ -90,8 +110,7 @@ class TesterNode:
     # -- addresses ---------------------------------------------------------
     def claim(self, address: IPAddress) -> IPAddress:
         """Answer neighbour solicitations for this address from now on."""
-        with self._claim_lock:
-            self._claimed.add(ip(address))
+        self.claimed.add(address)
         return ip(address)
 
     def fresh_source(self) -> IPAddress:
@@ -112,8 +131,7 @@ class TesterNode:
             if ICMPv6ND_NS not in pkt:
                 return
             target = ip(pkt[ICMPv6ND_NS].tgt)
-            with self._claim_lock:
-                ours = target in self._claimed
+            ours = target in self.claimed
             if not ours or ip(pkt[IPv6].src) == UNSPECIFIED:
                 return  # not ours, or a DAD probe: silence is the right answer
         except Exception:

@@ -4,9 +4,11 @@ scapy packets: frames in, facts or findings out, no I/O."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Container
 
 from scapy.layers.inet6 import (
     ICMPv6EchoReply,
+    ICMPv6MLDone,
     ICMPv6MLReport,
     ICMPv6MLReport2,
     ICMPv6ND_NA,
@@ -38,22 +40,54 @@ def ipv6_from(pkt: Packet, mac: str) -> bool:
     return sent_by(pkt, mac) and IPv6 in pkt
 
 
-def is_dad_probe(pkt: Packet, mac: str, target: str | None = None) -> bool:
-    """A Duplicate Address Detection NS from the DUT: source :: (RFC 4862 5.4.2)."""
-    if not ipv6_from(pkt, mac) or ICMPv6ND_NS not in pkt or ip(pkt[IPv6].src) != UNSPECIFIED:
+def is_multicast_mac(mac: str) -> bool:
+    """IEEE 802 group address (I/G bit set): a destination, never a station's source."""
+    return int(mac.split(":")[0], 16) & 1 == 1
+
+
+def other_mac_note(pkt: Packet, dut_mac: str) -> str:
+    """For a failure message: a frame on the DUT's side of the link from
+    another MAC than the configured one is still the DUT's (a point-to-point
+    link has no one else), and the message says where it came from."""
+    mac = pkt[Ether].src
+    if sent_by(pkt, dut_mac):
+        return ""
+    kind = "a multicast MAC, which no station may send from (IEEE 802)" if is_multicast_mac(mac) else "another MAC"
+    return f" from {mac} ({kind}; the DUT's is {dut_mac})"
+
+
+def operates_ipv6(pkt: Packet) -> bool:
+    """An IPv6 frame that is IP operation: anything but MLD, which a stack
+    shutting an interface down still sends as it leaves its groups."""
+    return IPv6 in pkt and not any(kind in pkt for kind in (ICMPv6MLReport, ICMPv6MLReport2, ICMPv6MLDone))
+
+
+def is_dad_probe(pkt: Packet, mac: str, neighbours: Container, target: str | None = None) -> bool:
+    """A Duplicate Address Detection NS from the DUT (RFC 4862 5.4.2): an NS
+    for an address that is none of its neighbours' - the DUT's own tentative
+    one - whatever its source. The RFC's source is ::, and a probe from any
+    other source is still a probe (judge_dad_probe names it); an NS for a
+    neighbour's address is address resolution or NUD."""
+    if not ipv6_from(pkt, mac) or ICMPv6ND_NS not in pkt:
         return False
-    return target is None or ip(pkt[ICMPv6ND_NS].tgt) == ip(target)
+    probed = ip(pkt[ICMPv6ND_NS].tgt)
+    if ip(pkt[IPv6].src) != UNSPECIFIED and probed in neighbours:
+        return False
+    return target is None or probed == ip(target)
 
 
 def judge_dad_probe(pkt: Packet) -> list[str]:
     """What a DAD NS breaks: RFC 4862 5.4.2 and RFC 4861 7.2.2/7.1.1."""
     findings = []
     target = pkt[ICMPv6ND_NS].tgt
+    source = ip(pkt[IPv6].src)
+    if source != UNSPECIFIED:
+        findings.append(f"source {source}, not the unspecified address :: (a tentative address is not yet the DUT's)")
     if ip(pkt[IPv6].dst) != solicited_node(target):
         findings.append(f"destination {pkt[IPv6].dst} is not the solicited-node address {solicited_node(target)} of {target}")
     if pkt[IPv6].hlim != ND_HOP_LIMIT:
         findings.append(f"hop limit {pkt[IPv6].hlim}, not {ND_HOP_LIMIT}")
-    if ICMPv6NDOptSrcLLAddr in pkt:
+    if source == UNSPECIFIED and ICMPv6NDOptSrcLLAddr in pkt:
         findings.append("carries a source link-layer address option although the source is ::")
     return findings
 

@@ -22,9 +22,18 @@ EXPECTATIONS = {
 
 def test_each_case_goes_to_its_narrowest_profile():
     assert narrowest_profiles(EXPECTATIONS, CASES) == {
-        "test_a": "only-a", "test_d": "a-and-d", "test_b": "everything-off", "test_c": "everything-off",
-        SLOW_TEST: "everything-off",
+        "test_a": ["only-a"], "test_d": ["a-and-d"], "test_b": ["everything-off"], "test_c": ["everything-off"],
+        SLOW_TEST: ["everything-off"],
     }
+
+
+def test_two_faults_as_narrow_as_each_other_both_prove_their_case():
+    """Two ways a stack breaks one check (a DAD failure ignored; a new MAC
+    after it) are both run in CI, so both recognitions are proven."""
+    tied = {**EXPECTATIONS, "a-another-way": ["test_a"]}
+    assert narrowest_profiles(tied, CASES)["test_a"] == ["a-another-way", "only-a"]
+    plans = {plan.profile: plan for plan in ci_plan(tied, CASES)}
+    assert plans["a-another-way"].must_fail == plans["only-a"].must_fail == {"test_a"}
 
 
 def test_ci_plan_runs_assigned_cases_with_their_module_as_controls():

@@ -8,6 +8,8 @@ from netaddr import IPAddress
 from scapy.layers.inet6 import (
     ICMPv6DestUnreach,
     ICMPv6EchoReply,
+    ICMPv6EchoRequest,
+    ICMPv6MLDone,
     ICMPv6MLDMultAddrRec,
     ICMPv6MLReport,
     ICMPv6MLReport2,
@@ -28,6 +30,8 @@ from harness.ipv6 import frames
 
 MAC = "52:54:00:12:34:56"
 LL = "fe80::5054:ff:fe12:3456"
+NEIGHBOUR = "fe80::1"
+NEIGHBOURS = {IPAddress(NEIGHBOUR)}
 
 
 def parsed(pkt):
@@ -62,7 +66,7 @@ def dad(**overrides):
 
 def test_conformant_dad_probe_has_no_findings():
     pkt = dad()
-    assert frames.is_dad_probe(pkt, MAC, LL)
+    assert frames.is_dad_probe(pkt, MAC, NEIGHBOURS, target=LL)
     assert frames.judge_dad_probe(pkt) == []
 
 
@@ -79,8 +83,23 @@ def test_broken_dad_probe_is_named(pkt, finding):
     assert any(finding in f for f in frames.judge_dad_probe(pkt))
 
 
-def test_ns_from_a_real_source_is_not_a_dad_probe():
-    assert not frames.is_dad_probe(dad(src=LL), MAC)
+def test_ns_for_the_nodes_own_address_is_a_dad_probe_whatever_its_source():
+    """RFC 4862 5.4.2 probes from ::; a stack that probes from a unicast
+    address still probes, and that source is the finding."""
+    pkt = dad(src="fe80::1:2")
+    assert frames.is_dad_probe(pkt, MAC, NEIGHBOURS)
+    assert frames.judge_dad_probe(pkt) == ["source fe80::1:2, not the unspecified address :: (a tentative address is not yet the DUT's)"]
+
+
+def test_ns_for_a_neighbours_address_is_resolution_not_a_probe():
+    resolution = parsed(IPv6(src=LL, dst="ff02::1:ff00:1", hlim=255) / ICMPv6ND_NS(tgt=NEIGHBOUR) / ICMPv6NDOptSrcLLAddr(lladdr=MAC))
+    assert not frames.is_dad_probe(resolution, MAC, NEIGHBOURS)
+
+
+def test_a_probe_for_a_neighbours_address_from_unspecified_is_still_a_probe():
+    """From ::, an NS can only be DAD - even for an address the tester holds."""
+    pkt = parsed(IPv6(src="::", dst="ff02::1:ff00:1", hlim=255) / ICMPv6ND_NS(tgt=NEIGHBOUR))
+    assert frames.is_dad_probe(pkt, MAC, NEIGHBOURS)
 
 
 def mld2(hlim=1, alert=True):
@@ -141,3 +160,23 @@ def test_describe_names_the_icmpv6_message_and_addresses():
     error = parsed(IPv6(src=LL, dst="fe80::1") / ICMPv6DestUnreach(code=4) / IPv6() / UDP())
     assert frames.describe(error) == f"ICMPv6 Destination Unreachable (type 1, code 4) from {LL} to fe80::1"
     assert frames.describe(parsed(IPv6(src=LL, dst="fe80::1") / UDP())) == f"UDP from {LL} to fe80::1"
+
+
+def test_ip_operation_is_anything_ipv6_but_mld():
+    assert frames.operates_ipv6(dad())
+    assert not frames.operates_ipv6(mld2())
+    assert not frames.operates_ipv6(parsed(IPv6(src="::", dst="ff02::2") / ICMPv6MLDone(mladdr="ff02::1:ff12:3456")))
+
+
+@pytest.mark.parametrize(
+    "source, note",
+    [
+        (MAC, ""),
+        ("02:00:5e:10:da:d1", " from 02:00:5e:10:da:d1 (another MAC; the DUT's is 52:54:00:12:34:56)"),
+        ("03:00:00:00:00:01", " from 03:00:00:00:00:01 (a multicast MAC, which no station may send from (IEEE 802); the DUT's is 52:54:00:12:34:56)"),
+    ],
+    ids=["own", "other unicast", "multicast"],
+)
+def test_a_frame_from_another_mac_is_named_by_its_mac(source, note):
+    pkt = Ether(bytes(Ether(src=source, dst="33:33:00:00:00:01") / IPv6(src=LL, dst="ff02::1") / ICMPv6EchoRequest()))
+    assert frames.other_mac_note(pkt, MAC) == note

@@ -144,3 +144,14 @@ def test_option_request_advisory_names_the_missing_codes():
     assert missing_requested_options(old_style) == [82]
     current = Ether(bytes(Ether() / client(DHCP6_InfoRequest(), DHCP6OptOptReq(reqopts=[23, 83, 32]))))
     assert missing_requested_options(current) == []
+
+
+def test_the_testers_claims_are_live_and_refuse_what_is_no_ipv6_address():
+    from harness.tester import ClaimedAddresses
+
+    claims = ClaimedAddresses({IPAddress("fe80::1")})
+    later = IPAddress("2001:db8::a5")
+    assert "fe80::1" in claims and later not in claims
+    claims.add(later)
+    assert later in claims
+    assert "192.0.2.1" not in claims and "not an address" not in claims and None not in claims

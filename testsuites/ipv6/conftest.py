@@ -61,7 +61,7 @@ def address_in_prefix(dut, tester, prefix: IPNetwork, since: int, wait: float = 
     picks the address matching the asker's prefix), so a DUT that skips DAD
     is still seen to have an address."""
     probe = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), wait, since=since
+        lambda p: is_dad_probe(p, dut.mac, tester.claimed) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), wait, since=since
     )
     if probe is not None:
         return ip(probe.packet[ICMPv6ND_NS].tgt)
@@ -100,7 +100,7 @@ def configure_by_router(dut, tester, prefix: IPNetwork | None = None) -> SlaacOu
     mark = dut.recorder.mark()
     tester.router_advertisement(prefix)
     probe = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), DAD_PROBE_WAIT_S, since=mark
+        lambda p: is_dad_probe(p, dut.mac, tester.claimed) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), DAD_PROBE_WAIT_S, since=mark
     )
     address = ip(probe.packet[ICMPv6ND_NS].tgt) if probe else address_in_prefix(dut, tester, prefix, mark, wait=0)
     return SlaacOutcome(prefix, solicitation, probe, address)
@@ -171,7 +171,7 @@ def global_address(configured) -> IPAddress:
 
 
 @pytest.fixture
-def dut_link_local(dut) -> IPAddress:
+def dut_link_local(dut, tester) -> IPAddress:
     """The DUT's link-local address as seen on the wire, once it is usable: a
     tentative address answers nothing (RFC 4862 5.4), so wait for the DUT to
     send from it (its RS or MLD report) after its latest DAD probe. Falls
@@ -179,10 +179,11 @@ def dut_link_local(dut) -> IPAddress:
     that a silent DUT still gets probed and fails rather than skips."""
 
     def link_local_probe(pkt) -> bool:
-        return is_dad_probe(pkt, dut.mac) and is_link_local(pkt[ICMPv6ND_NS].tgt)
+        return is_dad_probe(pkt, dut.mac, tester.claimed) and is_link_local(pkt[ICMPv6ND_NS].tgt)
 
     def sent_from_link_local(pkt) -> bool:
-        return ipv6_from(pkt, dut.mac) and is_link_local(pkt[IPv6].src)
+        # A probe from a unicast source does not show that source in use.
+        return ipv6_from(pkt, dut.mac) and is_link_local(pkt[IPv6].src) and not link_local_probe(pkt)
 
     probes = [f for f in dut.recorder.frames() if f.direction == "rx" and link_local_probe(f.packet)]
     probe = probes[-1] if probes else None

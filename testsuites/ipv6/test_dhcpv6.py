@@ -4,22 +4,23 @@ flag alone an Information-request (18.2.6); addresses and DNS servers the
 server hands out are then used. RFC 8504 makes DHCPv6 a SHOULD; the
 declaration's `dhcpv6` feature says the DUT implements it."""
 
+from dataclasses import dataclass
+
 import pytest
-from scapy.layers.dhcp6 import DHCP6_Release, DHCP6_Reply, DHCP6OptIAAddress
+from scapy.layers.dhcp6 import DHCP6_Reply, DHCP6OptIAAddress
 from scapy.layers.inet6 import IPv6
 
 from harness.findings import advise
 from harness.ipv6.addresses import ip
 from harness.ipv6.dhcpv6 import (
-    client_message,
     is_information_request,
     is_solicit,
     judge_information_request,
     judge_solicit,
     missing_requested_options,
 )
-from harness.ipv6.frames import sent_by
-from harness.ipv6.timers import DHCPV6_LEASE_WAIT_S, DHCPV6_START_WAIT_S, LINK_UP_ALLOWANCE_S, SOL_TIMEOUT_S
+from harness.ipv6.frames import describe as describe_frame, is_dad_probe, sent_by
+from harness.ipv6.timers import DAD_PROBE_WAIT_S, DHCPV6_LEASE_WAIT_S, DHCPV6_START_WAIT_S, SOL_TIMEOUT_S
 from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import DnsServer
 from harness.verdict import nonconformant
@@ -28,31 +29,39 @@ from testsuites.ipv6.resolver import describe, look_up_until_asked
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("dhcpv6")]
 
-# Stopping a client that holds a lease (RA flags cleared) until its Release.
-RELEASE_WAIT_S = LINK_UP_ALLOWANCE_S
+@dataclass
+class ModuleServer:
+    """The tester's DHCPv6 server, and the DUT boot (generation) in which a
+    case last asked the DUT for DHCPv6: a client then holds a lease or a
+    mode, and RFC 8415 gives a router no message that ends either."""
+
+    dhcpv6: Dhcpv6Server
+    asked_in: int | None = None
 
 
 @pytest.fixture(scope="module")
 def module_server(dut, tester):
-    """The tester's DHCPv6 server, up for the whole module so that a client
-    releasing its lease (RFC 8415 18.2.7) after any case still gets its
-    Reply. The module ends with the router asking for no DHCPv6 and, if an
-    address was leased, waits for the Release."""
+    """One server for the module; the module leaves no DHCPv6 client behind
+    (a unit it asked is rebooted), so no later case meets one."""
     with Dhcpv6Server(tester, fresh_prefix()) as dhcpv6:
-        yield dhcpv6
-        mark = dut.recorder.mark()
-        tester.router_advertisement(managed=False, other=False)
-        if dhcpv6.leases:
-            dut.recorder.wait_for(lambda p: client_message(p, dut.mac, DHCP6_Release), RELEASE_WAIT_S, since=mark)
+        module = ModuleServer(dhcpv6)
+        yield module
+        if module.asked_in == dut.generation:
+            dut.reboot()
 
 
 @pytest.fixture
-def server(tester, module_server, configured):
-    """Each case starts and ends with the router asking for no DHCPv6, so a
-    client one case started does not run into the next."""
-    yield module_server
-    module_server.dns_servers = []
-    tester.router_advertisement(managed=False, other=False)
+def server(dut, module_server, request):
+    """Each case starts from a client with no lease and no mode (RFC 8415
+    18.2): a unit an earlier case asked for DHCPv6 in this boot is rebooted
+    first (the cost of a boot, where a link restart would leave a lease
+    to Confirm or Rebind, RFC 8415 18.2.3, 18.2.12)."""
+    if module_server.asked_in == dut.generation:
+        dut.reboot()
+    request.getfixturevalue("configured")
+    yield module_server.dhcpv6
+    module_server.asked_in = dut.generation
+    module_server.dhcpv6.dns_servers = []
 
 
 def dut_messages(dut, since: int, match) -> list:
@@ -112,10 +121,11 @@ def test_other_flag_alone_starts_an_information_request(dut, tester, server):
         nonconformant("RFC8415-18.2.6", "an Information-request and nothing else", "; ".join(findings))
 
 
-@pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.10.1", "RFC8415-18.2.2")
+@pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.10.1", "RFC8415-18.2.2", "RFC4862-5.4")
 def test_address_from_dhcpv6_is_used(dut, tester, server, dut_link_local):
     """RFC 8415 18.2.10.1: the addresses in a Reply's IA_NA are assigned to
-    the interface (after DAD) and answer. The RA's prefix (the server's pool)
+    the interface after DAD (RFC 4862 5.4: every unicast address is probed
+    before it is used, however it was configured) and answer. The RA's prefix (the server's pool)
     has A=0, so the only address the DUT can have in it is the leased one.
     Control: the DUT answers echo on its link-local address."""
     require_reachable(dut, tester, dut_link_local, source=tester.link_local)
@@ -133,6 +143,13 @@ def test_address_from_dhcpv6_is_used(dut, tester, server, dut_link_local):
     # The address this boot's client was given (a DUT revived since an
     # earlier case has a new DUID, and its old lease is still in the server).
     leased = ip(reply.packet[DHCP6OptIAAddress].addr)
+    probe = dut.recorder.wait_for(lambda p: is_dad_probe(p, dut.mac, tester.claimed, target=leased), DAD_PROBE_WAIT_S,
+                                  since=reply.index)
+    used = next((f for f in dut.recorder.frames(reply.index, probe.index if probe else None)
+                 if f.direction == "rx" and IPv6 in f.packet and ip(f.packet[IPv6].src) == leased), None)
+    if probe is None or used is not None:
+        seen = f"{describe_frame(used.packet)} before any probe" if used else f"no probe within {DAD_PROBE_WAIT_S:.0f} s"
+        nonconformant("RFC4862-5.4", f"a DAD probe for the leased address {leased} before it is used", seen)
     answer = echo_until_reply(dut, tester, leased, source=tester.claim(ip(prefix.first | 0xA6)))
     if answer is None or ip(answer.packet[IPv6].src) != leased:
         seen = f"reply from {answer.packet[IPv6].src}" if answer else "no reply"

@@ -35,16 +35,18 @@ SECOND_RS_WAIT_S = 1.1 * RTR_SOLICITATION_INTERVAL_S + LINK_UP_ALLOWANCE_S
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4862-5.4.2")
-def test_dad_probe_for_link_local_address(dut, link_up):
+def test_dad_probe_for_link_local_address(dut, tester, link_up):
     """RFC 4862 5.4.2: a node MUST run DAD on its link-local address, sending an
-    NS from :: to the solicited-node group of the tentative address."""
+    NS from :: to the solicited-node group of the tentative address. An NS
+    for the tentative address from any other source is still its probe, and
+    judged as one."""
     frame = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac) and is_link_local(p[ICMPv6ND_NS].tgt), DAD_PROBE_WAIT_S, since=link_up
+        lambda p: is_dad_probe(p, dut.mac, tester.claimed) and is_link_local(p[ICMPv6ND_NS].tgt), DAD_PROBE_WAIT_S, since=link_up
     )
     if frame is None:
         nonconformant(
             "RFC4862-5.4.2",
-            f"a DAD Neighbor Solicitation (source ::) for a link-local address within {DAD_PROBE_WAIT_S:.0f} s of link-up",
+            f"a DAD Neighbor Solicitation for a link-local address within {DAD_PROBE_WAIT_S:.0f} s of link-up",
             "no DAD probe from the DUT",
         )
     findings = judge_dad_probe(frame.packet)

@@ -8,7 +8,7 @@ from netaddr import IPAddress
 from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, IPv6
 
 from harness.ipv6.addresses import ALL_NODES, IidKind, iid_kind, in_prefix, is_link_local
-from harness.ipv6.frames import is_dad_probe
+from harness.ipv6.frames import describe, is_dad_probe, judge_dad_probe, operates_ipv6, other_mac_note
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, RA_TO_DAD_PROBE_WAIT_S, RETRANS_TIMER_S
 from harness.findings import advise
 from harness.verdict import nonconformant
@@ -50,6 +50,9 @@ def test_dad_probe_for_global_address(dut, slaac):
         nonconformant("RFC4862-5.5.3", f"an address in {slaac.prefix}", "none formed")
     if slaac.dad_probe is None:
         nonconformant("RFC4862-5.4", f"a DAD probe for {slaac.address} before using it", "the address was used unprobed")
+    findings = judge_dad_probe(slaac.dad_probe.packet)
+    if findings:
+        nonconformant("RFC4862-5.4.2", f"a well-formed DAD probe for {slaac.address}", "; ".join(findings))
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-4.2")
@@ -84,7 +87,7 @@ def test_defended_global_address_is_not_used(dut, tester, link_up, dut_link_loca
     mark = dut.recorder.mark()
     tester.router_advertisement(prefix)
     probe = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), DAD_PROBE_WAIT_S, since=mark
+        lambda p: is_dad_probe(p, dut.mac, tester.claimed) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), DAD_PROBE_WAIT_S, since=mark
     )
     contested = IPAddress(probe.packet[ICMPv6ND_NS].tgt) if probe else address_in_prefix(dut, tester, prefix, mark, wait=0)
     if contested is None:
@@ -100,22 +103,30 @@ def test_link_local_dad_failure_stops_ip_operation(dut, tester, link_up):
     """RFC 4862 5.4.5: if DAD fails for a link-local address derived from a
     hardware address, IP operation on the interface SHOULD be disabled (a
     Basic requirement of the IPv6 Ready Logo). Checked by advertising a prefix
-    afterwards: the DUT must form nothing from it."""
+    afterwards: the DUT must form nothing from it, and send no IPv6 but MLD
+    from any MAC - a stack that takes another MAC and starts again is the
+    same interface going on."""
     probe = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac) and is_link_local(p[ICMPv6ND_NS].tgt), DAD_PROBE_WAIT_S, since=link_up
+        lambda p: is_dad_probe(p, dut.mac, tester.claimed) and is_link_local(p[ICMPv6ND_NS].tgt), DAD_PROBE_WAIT_S, since=link_up
     )
     if probe is None:
         nonconformant("RFC4862-5.4.2", "a DAD probe for the link-local address (control)", "none")
     try:
+        defended = dut.recorder.mark()
         defend(tester, probe.packet[ICMPv6ND_NS].tgt)
         prefix = fresh_prefix()
         mark = dut.recorder.mark()
         tester.router_advertisement(prefix)
         formed = address_in_prefix(dut, tester, prefix, mark, wait=RA_TO_DAD_PROBE_WAIT_S)
+        afterwards = [f for f in dut.recorder.frames(defended, dut.recorder.mark()) if f.direction == "rx"]
     finally:
-        dut.machine.reset()  # IPv6 stays off until the interface is reset by the device itself
+        dut.reboot()  # IPv6 stays off until the interface is reset by the device itself
+    expected = "no IPv6 operation after the link-local address failed DAD"
     if formed is not None:
-        nonconformant("RFC4862-5.4.5", "no IPv6 operation after the link-local address failed DAD", f"formed {formed}")
+        nonconformant("RFC4862-5.4.5", expected, f"formed {formed}")
+    going_on = next((f for f in afterwards if operates_ipv6(f.packet)), None)
+    if going_on is not None:
+        nonconformant("RFC4862-5.4.5", expected, f"sent {describe(going_on.packet)}{other_mac_note(going_on.packet, dut.mac)}")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8981-3")
@@ -130,7 +141,7 @@ def test_temporary_address_is_formed(dut, tester, link_up):
     probed: set[IPAddress] = set()
 
     def second_address_probed(pkt) -> bool:
-        if is_dad_probe(pkt, dut.mac) and in_prefix(pkt[ICMPv6ND_NS].tgt, prefix):
+        if is_dad_probe(pkt, dut.mac, tester.claimed) and in_prefix(pkt[ICMPv6ND_NS].tgt, prefix):
             probed.add(IPAddress(pkt[ICMPv6ND_NS].tgt))
         return len(probed) >= 2
 
