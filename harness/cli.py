@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.config import json_schema, load_lab_config
 from harness.errors import ConfigError
+from harness.ordering import case_order
 
 
 def _config_check(args: argparse.Namespace) -> int:
@@ -44,7 +45,7 @@ def _campaign(args: argparse.Namespace) -> int:
 def _fault_matrix(args: argparse.Namespace) -> int:
     from harness.faultmatrix import main as run_fault_matrix
 
-    return run_fault_matrix(Path(args.reports), args.plan, args.parallel, args.profiles, args.with_slow)
+    return run_fault_matrix(Path(args.reports), args.plan, args.parallel, args.profiles, args.with_slow, args.case_order)
 
 
 def _evidence_verify(args: argparse.Namespace) -> int:
@@ -101,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--parallel", type=int, default=6, help="campaigns at once (one QEMU each; boots are staggered)")
     matrix.add_argument("--profile", action="append", dest="profiles", help="only these profiles (repeatable)")
     matrix.add_argument("--with-slow", action="store_true", help="run the slow cases (reassembly timeout, attach retries) under every profile")
+    matrix.add_argument(
+        "--case-order", default="collection", type=case_order,
+        help="order of each fault profile's cases (collection, reversed, shuffled:SEED); the conformant run keeps collection order",
+    )
     matrix.set_defaults(func=_fault_matrix)
 
     evidence = commands.add_parser("evidence", help="evidence bundle tools").add_subparsers(dest="action", required=True)

@@ -169,12 +169,18 @@ def not_applicable(runs: list["ProfileRun"]) -> frozenset[str]:
     return frozenset(case for case, verdict in conformant.items() if verdict == "skipped")
 
 
-def run_profile(plan: ProfilePlan, base: LabConfig, reports: Path, work: Path, gate: BootGate, with_slow: bool) -> ProfileRun:
+def run_profile(
+    plan: ProfilePlan, base: LabConfig, reports: Path, work: Path, gate: BootGate, with_slow: bool, case_order: str
+) -> ProfileRun:
     if plan.cases is None:
         runs_slow = with_slow or plan.profile == "conformant" or bool(SLOW_TESTS & plan.must_fail)
         selection = [] if runs_slow else ["-m", "not slow"]
     else:
         selection = ["-k", " or ".join(sorted(plan.cases))]
+    # The conformant run is the baseline in collection order; the faults run
+    # in the matrix's order, and their verdicts must not depend on it.
+    if plan.profile != CONFORMANT and case_order != "collection":
+        selection += ["--case-order", case_order]
     folder = reports / plan.profile / plan.shard if plan.shard else reports / plan.profile
     configs = work / "configs" / plan.shard  # one file per campaign: shards of a profile run at once
     configs.mkdir(parents=True, exist_ok=True)
@@ -195,7 +201,8 @@ def run_profile(plan: ProfilePlan, base: LabConfig, reports: Path, work: Path, g
 
 
 def run_matrix(
-    reports: Path, plan_name: str = "ci", parallel: int = 6, profiles: list[str] | None = None, with_slow: bool = False
+    reports: Path, plan_name: str = "ci", parallel: int = 6, profiles: list[str] | None = None, with_slow: bool = False,
+    case_order: str = "collection",
 ) -> list[ProfileRun]:
     expectations = load_expectations()
     cases = suite_cases(SUITES)
@@ -207,9 +214,9 @@ def run_matrix(
     # Longest first: the conformant and broad profiles bound the wall time.
     plans.sort(key=lambda p: -(len(p.cases) if p.cases is not None else 10**6))
     with tempfile.TemporaryDirectory(prefix="fault-matrix-") as work, ThreadPoolExecutor(parallel) as pool:
-        futures = [pool.submit(run_profile, p, base, reports, Path(work), gate, with_slow) for p in plans]
+        futures = [pool.submit(run_profile, p, base, reports, Path(work), gate, with_slow, case_order) for p in plans]
         runs = merged([future.result() for future in futures])
-    write_matrix(reports, plan_name, runs, uncovered(expectations, cases))
+    write_matrix(reports, plan_name, case_order, runs, uncovered(expectations, cases))
     return runs
 
 
@@ -224,11 +231,12 @@ def proofs(runs: list[ProfileRun]) -> dict[str, dict[str, str | None]]:
     return out
 
 
-def write_matrix(reports: Path, plan_name: str, runs: list[ProfileRun], not_targeted: list[str]) -> None:
+def write_matrix(reports: Path, plan_name: str, case_order: str, runs: list[ProfileRun], not_targeted: list[str]) -> None:
     cases = sorted({case for run in runs for case in run.verdicts})
     skipped_by_the_lab = not_applicable(runs)
     matrix = {
         "plan": plan_name,
+        "case_order": {"conformant": "collection", "faults": case_order},
         "profiles": {
             run.profile: {
                 "campaigns": list(run.campaigns), "seconds": round(run.seconds, 1), "planned": sorted(run.planned), "targets": sorted(run.targets),
@@ -262,16 +270,16 @@ def write_matrix(reports: Path, plan_name: str, runs: list[ProfileRun], not_targ
     (reports / "fault-matrix.html").write_text(page)
 
 
-def main(reports: Path, plan_name: str, parallel: int, profiles: list[str] | None, with_slow: bool) -> int:
+def main(reports: Path, plan_name: str, parallel: int, profiles: list[str] | None, with_slow: bool, case_order: str) -> int:
     started = time.monotonic()
-    runs = run_matrix(reports, plan_name, parallel, profiles, with_slow)
+    runs = run_matrix(reports, plan_name, parallel, profiles, with_slow, case_order)
     mismatches = [m for run in runs for m in run.mismatches(not_applicable(runs))]
     for line in mismatches:
         print(line)
     cases = len({case for run in runs for case in run.verdicts})
     executed = sum(len(run.verdicts) for run in runs)
     print(
-        f"fault matrix ({plan_name} plan): {len(runs)} profiles, {cases} cases, {executed} case runs, "
+        f"fault matrix ({plan_name} plan, faults in {case_order} order): {len(runs)} profiles, {cases} cases, {executed} case runs, "
         f"{len(mismatches)} mismatches in {time.monotonic() - started:.0f} s -> {reports / 'fault-matrix.html'}"
     )
     return 1 if mismatches else 0

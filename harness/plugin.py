@@ -9,9 +9,7 @@ Markers:
 
 from __future__ import annotations
 
-import argparse
 import json
-import random
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -22,6 +20,7 @@ import pytest
 from harness.clauses import catalogue, use_catalogue
 from harness.config import LabConfig, load_lab_config
 from harness.context import CELLULAR_KEY, CONTEXT_KEY, CampaignContext, Dut
+from harness.drivers.console import Completion
 from harness.drivers.hoststack import HostStack
 from harness.drivers.link import FrameRecorder
 from harness.drivers.qemu import store_drive_args
@@ -32,6 +31,7 @@ from harness.evidence.catalogue import CATALOGUE_NAME, Catalogue
 from harness.evidence.environment import write_allure_environment
 from harness.evidence.records import finished_tests
 from harness.features import not_applicable
+from harness.ordering import case_order, reorder
 from harness.process import notify_booted
 from harness.tester import TesterNode
 
@@ -53,7 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="deselect tests that already have a verdict in the evidence dir (resuming a campaign)",
     )
     group.addoption(
-        "--case-order", dest="case_order", default="collection", type=_case_order,
+        "--case-order", dest="case_order", default="collection", type=case_order,
         help="collection, reversed, or shuffled:SEED - verdicts must not depend on it",
     )
     group.addoption(
@@ -134,22 +134,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-def _case_order(text: str) -> str:
-    kind, _, seed = text.partition(":")
-    if text in ("collection", "reversed") or (kind == "shuffled" and seed.isdigit()):
-        return text
-    raise argparse.ArgumentTypeError(f"{text!r}: expected collection, reversed or shuffled:SEED")
-
-
-def reorder(items: list[pytest.Item], order: str) -> None:
-    """Run the cases in another order than collection's: each case must
-    establish the state it needs, so its verdict cannot depend on it."""
-    if order == "reversed":
-        items.reverse()
-    elif order.startswith("shuffled:"):
-        random.Random(int(order.partition(":")[2])).shuffle(items)
-
-
 def _allure_results_dir(config: pytest.Config) -> Path | None:
     results = getattr(config.option, "allure_report_dir", None)
     return Path(results) if results else None
@@ -193,6 +177,8 @@ def _boot(context: CampaignContext) -> tuple[Machine, FrameRecorder]:
     machine = make_machine(context.config, run_dir, recorder, extra_args)
     try:
         machine.start()
+        if machine.console is not None:
+            machine.console.completion = Completion.declared(context.config.declaration.commands)
         session = {"boot_seconds": machine.boot_seconds, "started": time.time()}
         write_text_atomically(run_dir / "session.json", json.dumps(session, indent=2) + "\n")
         _record_device_info(context.config, machine, run_dir)

@@ -158,6 +158,15 @@ class ConsoleCommands(Strict):
     A test that needs a command the DUT does not declare is skipped."""
 
     prompt: str | None = Field(default=None, description="console regex of the shell prompt")
+    completion: Literal["exit-status", "prompt"] = Field(
+        default="exit-status",
+        description="how a command's end and success are read: exit-status (a POSIX shell's $?, echoed after a marker) "
+                    "or prompt (the command has ended when the prompt is back; `success` decides whether it worked)",
+    )
+    success: str | None = Field(
+        default=None, description="with completion: prompt, a regex a command's output matches when it succeeded "
+                                  "(none: a command that completes succeeded)",
+    )
     device_info: str | None = Field(default=None, description="prints key=value lines")
     link_restart: str | None = Field(default=None, description="takes the interface down and up again")
     resolve: str | None = Field(
@@ -173,7 +182,13 @@ class ConsoleCommands(Strict):
     stop_data: str | None = Field(default=None, description="stops the device's data flows (after the data window)")
     list_components: str | None = Field(default=None, description="prints the software it runs, one 'name version' per line")
 
-    _check_prompt = field_validator("prompt")(_valid_regex)
+    _check_prompt = field_validator("prompt", "success")(_valid_regex)
+
+    @model_validator(mode="after")
+    def _prompt_completion_needs_the_prompt(self) -> "ConsoleCommands":
+        if self.completion == "prompt" and self.prompt is None:
+            raise ValueError("completion: prompt needs the prompt (a regex) to know when a command has ended")
+        return self
 
     @field_validator("resolve")
     @classmethod

@@ -65,6 +65,7 @@ class SerialConsole(PortReader):
     def __init__(self, url: str, transcript_path: Path, baudrate: int = 115200,
                  machine_failure: Callable[[], str | None] | None = None):
         self._machine_failure = machine_failure
+        self.completion = POSIX_SHELL  # how declared commands end: the lab's declaration may say otherwise
         self._open(url, baudrate, "console")
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._text = TextStream(HISTORY_CHARS)
@@ -191,11 +192,45 @@ class CommandResult:
 _command_counter = iter(range(1, 1 << 62))
 
 
+@dataclass(frozen=True)
+class Completion:
+    """How a declared command's end and success are read off the console.
+    No prompt: a POSIX shell, whose exit status an echoed marker carries.
+    A prompt: the command has ended when the prompt is back, and it
+    succeeded if its output matches `success` (any output, if none is
+    declared) - for consoles that are no POSIX shell."""
+
+    prompt: str | None = None
+    success: str | None = None
+
+    @classmethod
+    def declared(cls, commands) -> "Completion":
+        if commands.completion == "exit-status":
+            return cls()
+        return cls(commands.prompt, commands.success)
+
+
+POSIX_SHELL = Completion()
+STATUS_SUCCEEDED, STATUS_FAILED = 0, 1  # what a prompt-completed command's success pattern stands for
+
+
 def run_command(console: SerialConsole, command: str, timeout: float, accept: Container[int] = (0,)) -> CommandResult:
-    """Run a shell command on the console and return its output and exit
+    """Run a declared command on the console and return its output and exit
     status; a status not in `accept` raises CommandFailed with the output.
-    A unique end marker is echoed after the command, so the prompt need not
-    be known. Output starts after the last echo of the typed line: a line
+    How the command's end and status are read is the console's completion
+    (the lab's declaration): the POSIX exit-status marker by default."""
+    if console.completion.prompt is None:
+        result = _run_in_posix_shell(console, command, timeout)
+    else:
+        result = _run_until_prompt(console, command, timeout, console.completion)
+    if result.exit_status not in accept:
+        raise CommandFailed(command, result.exit_status, result.output)
+    return result
+
+
+def _run_in_posix_shell(console: SerialConsole, command: str, timeout: float) -> CommandResult:
+    """A unique end marker is echoed after the command, so the prompt need
+    not be known. Output starts after the last echo of the typed line: a line
     typed before the shell prompts is echoed twice (tty, then shell)."""
     marker = f"__HARNESS_END_{next(_command_counter)}__"
     start = console.mark()
@@ -210,10 +245,20 @@ def run_command(console: SerialConsole, command: str, timeout: float, accept: Co
     window = console.text_from(start, done.start)
     echoes = list(re.finditer(re.escape(f"echo {marker} $?") + r"\r?\n", window))
     output = window[echoes[-1].end():] if echoes else window
-    result = CommandResult(command, output.replace("\r\n", "\n"), int(status))
-    if result.exit_status not in accept:
-        raise CommandFailed(command, result.exit_status, result.output)
-    return result
+    return CommandResult(command, output.replace("\r\n", "\n"), int(status))
+
+
+def _run_until_prompt(console: SerialConsole, command: str, timeout: float, completion: Completion) -> CommandResult:
+    """The command has ended when the declared prompt follows its echo; its
+    output is what came between, and the success pattern decides its status."""
+    deadline = time.monotonic() + timeout
+    console.mark()  # what came before the command is not its output
+    console.send_line(command)
+    echo = console.expect(re.escape(command) + r"\r?\n", timeout)
+    done = console.expect(completion.prompt, max(0.0, deadline - time.monotonic()))
+    output = console.text_from(echo.end, done.start).replace("\r\n", "\n")
+    succeeded = completion.success is None or re.search(completion.success, output) is not None
+    return CommandResult(command, output, STATUS_SUCCEEDED if succeeded else STATUS_FAILED)
 
 
 DEVICE_INFO_TIMEOUT_S = 30.0  # a lab allowance: the declared device-info command prints a few lines

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from harness.drivers.console import SerialConsole, run_command
+from harness.drivers.console import Completion, SerialConsole, run_command
 from harness.errors import CommandFailed, ConsoleError, ConsoleTimeout, HarnessError
 
 
@@ -155,3 +155,51 @@ def test_a_transcript_that_cannot_be_written_fails_the_console_at_once(loop_cons
     assert not isinstance(caught.value, ConsoleTimeout)
     assert time.monotonic() - started < 1.0
     assert loop_console.failure is not None
+
+
+def _rtos_shell(conn):
+    """A console that is no POSIX shell: `;` is no separator and there is no
+    $?; each command prints OK or ERROR, then the prompt."""
+    buffer = b""
+    while True:
+        chunk = conn.recv(1024)
+        if not chunk:
+            return
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            conn.sendall(line + b"\r\n")
+            if line == b"ifconfig en0 restart":
+                conn.sendall(b"en0: down\r\nen0: up\r\nOK\r\nuart:~$ ")
+            else:
+                conn.sendall(b"ERROR: unknown command\r\nuart:~$ ")
+
+
+def test_a_command_ends_at_the_declared_prompt_and_succeeds_by_the_declared_pattern(tmp_path):
+    """Completion by prompt: no marker is appended (that shell would take it
+    for an argument), the output is what came before the prompt, and the
+    success pattern gives the status."""
+    device = FakeDevice(_rtos_shell)
+    console = SerialConsole(f"socket://127.0.0.1:{device.port}", tmp_path / "c.log")
+    console.completion = Completion(prompt=r"uart:~\$ ", success=r"(?m)^OK$")
+    try:
+        result = run_command(console, "ifconfig en0 restart", timeout=5)
+        assert result.exit_status == 0
+        assert result.output.splitlines() == ["en0: down", "en0: up", "OK"]
+        with pytest.raises(CommandFailed) as failed:
+            run_command(console, "ifconfig en0 bounce", timeout=5)
+        assert failed.value.status == 1 and "unknown command" in failed.value.output
+    finally:
+        console.close()
+        device.close()
+
+
+def test_prompt_completion_needs_a_prompt():
+    from pydantic import ValidationError
+
+    from harness.config.models import ConsoleCommands
+
+    with pytest.raises(ValidationError, match="needs the prompt"):
+        ConsoleCommands(completion="prompt")
+    assert Completion.declared(ConsoleCommands(prompt="# ", completion="prompt", success="OK")) == Completion("# ", "OK")
+    assert Completion.declared(ConsoleCommands(prompt="# ")) == Completion()
