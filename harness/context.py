@@ -78,6 +78,7 @@ class Dut:
     machine: Machine
     recorder: FrameRecorder
     generation: int = 1
+    link_restarts: int = 0  # within this generation: each one drops what the unit learned from routers
     lost: str | None = None  # why the DUT must be brought back (before the next test), until it is
     _revived_listeners: list[Callable[[], None]] = field(default_factory=list)
 
@@ -94,6 +95,12 @@ class Dut:
 
     def on_revived(self, listener: Callable[[], None]) -> None:
         self._revived_listeners.append(listener)
+
+    @property
+    def epoch(self) -> tuple[int, int]:
+        """Changes whenever the unit's learned state is gone (a reboot, a
+        revival, a link restart): state derived before is stale."""
+        return self.generation, self.link_restarts
 
     def reboot(self) -> None:
         """Power-cycle the unit: what it learned is gone, so state derived

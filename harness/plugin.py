@@ -282,6 +282,7 @@ def restart_link(dut: Dut) -> int:
             raise
     else:
         dut.machine.reset()
+    dut.link_restarts += 1
     return mark
 
 

@@ -32,6 +32,10 @@ NBIOT_ONLY = set(NBIOT_FAULTS.values())
 # verdicts the fault matrix's conformant run proves; the rest depends on
 # what each lab declares (no label, no cellular, no identity section ...).
 OWN_CAMPAIGN = ("--ignore=testsuites/ipv6", "-m", "not slow")
+# The fault profiles of CI's matrix run their cases in one shuffled order
+# (the conformant run is the baseline in collection order): a verdict that
+# depends on the order shows as a mismatch. Fixed, so a failure reproduces.
+FAULT_CASE_ORDER = "shuffled:2027"
 # The matrix's campaigns yield the CPU to the tests beside them (about 90 %
 # to a nice-0 task when both want a core).
 MATRIX_NICENESS = 10
@@ -60,15 +64,16 @@ def statuses(campaign: Path) -> dict[str, dict]:
 def test_fault_matrix_every_case_fails_under_a_profile_and_passes_on_the_conformant_dut(tmp_path, refdut_image):
     """The CI plan of the fault matrix (fixtures/refdut/fault-matrix.yaml):
     every case on the conformant DUT, and under its narrowest fault profile
-    with its module's untargeted cases as controls. `make fault-matrix` runs
-    the full cross-product."""
+    with its module's untargeted cases as controls, those in a shuffled
+    order. `make fault-matrix` runs the full cross-product."""
     result = subprocess.run(  # low priority: the tests run beside it keep their timing (tests/conftest.py)
         ["nice", "-n", str(MATRIX_NICENESS), sys.executable, "-m", "harness", "fault-matrix", "--plan", "ci",
-         "--reports", str(tmp_path / "matrix")],
+         "--case-order", FAULT_CASE_ORDER, "--reports", str(tmp_path / "matrix")],
         capture_output=True, text=True, cwd=REPO,
     )
     print(result.stdout[-2000:])  # the plan's size and wall time, for the CI log
     matrix = json.loads((tmp_path / "matrix" / "fault-matrix.json").read_text())
+    assert matrix["case_order"] == {"conformant": "collection", "faults": FAULT_CASE_ORDER}
     assert matrix["mismatches"] == [], result.stdout[-5000:]
     assert result.returncode == 0
     assert matrix["not_targeted"] == []
@@ -91,6 +96,19 @@ def test_fault_matrix_every_case_fails_under_a_profile_and_passes_on_the_conform
     assert traced, "the AP-CELL shard of the conformant run kept its NAS trace"
     for shard in traced:
         assert tshark_disagrees_with_us(shard) == [], shard
+
+
+def test_the_ipv6_suite_gives_the_same_verdicts_reversed(tmp_path, refdut_image):
+    """Each IPv6 case establishes the state it needs: run in reverse, on
+    the conformant DUT, every case still passes (the matrix's conformant run
+    proves collection order, its fault profiles a shuffled one)."""
+    result, campaign = run_campaign(
+        REPO / "lab_configs" / "qemu-x86_64.yaml", tmp_path / "reversed", "--case-order", "reversed", "-m", "not slow",
+        *(f"--ignore=testsuites/{suite}" for suite in ("cellular", "identity", "access", "secid", "data")),
+    )
+    verdicts = suite_verdicts(campaign, "ipv6")
+    assert len(verdicts) >= 45, result.stdout[-3000:]
+    assert {case: verdict for case, verdict in verdicts.items() if verdict != "passed"} == {}, result.stdout[-5000:]
 
 
 def suite_verdicts(campaign: Path, suite: str) -> dict[str, str]:

@@ -120,18 +120,19 @@ def configure_unit(dut: Dut, tester: TesterNode) -> IPAddress | None:
 
 @dataclass
 class UnitAddress:
-    """The unit's address (configure_unit) for the DUT boot it was formed in:
-    a revived DUT lost it, so the unit is configured again."""
+    """The unit's address (configure_unit) for the DUT state it was formed in:
+    a reboot, a revival or another case's link restart lost it, so the unit
+    is configured again."""
 
     dut: Dut
     tester: TesterNode
     _address: IPAddress | None = None
-    _generation: int | None = None
+    _epoch: tuple[int, int] | None = None
 
     def current(self) -> IPAddress | None:
-        if self._generation != self.dut.generation:
-            self._generation = self.dut.generation
+        if self._epoch != self.dut.epoch:
             self._address = configure_unit(self.dut, self.tester)
+            self._epoch = self.dut.epoch  # after the configuration's own link restart
         return self._address
 
 
@@ -142,18 +143,20 @@ def slaac(dut, tester) -> SlaacOutcome:
 
 
 @pytest.fixture(scope="module")
-def _module_configuration() -> dict[int, SlaacOutcome]:
+def _module_configuration() -> dict[tuple[int, int], SlaacOutcome]:
     return {}
 
 
 @pytest.fixture
 def configured(dut, tester, _module_configuration) -> SlaacOutcome:
-    """One router configuration shared by a module whose tests leave it
-    intact; made again for a DUT revived since (its state is gone)."""
-    if dut.generation not in _module_configuration:
+    """One router configuration shared by the tests of a module that leave
+    it intact; made again once the DUT's state is gone since (a reboot, a
+    revival, a link restart by another case - in any order)."""
+    if dut.epoch not in _module_configuration:
         _module_configuration.clear()
-        _module_configuration[dut.generation] = configure_by_router(dut, tester)
-    return _module_configuration[dut.generation]
+        outcome = configure_by_router(dut, tester)
+        _module_configuration[dut.epoch] = outcome  # after the configuration's own link restart
+    return _module_configuration[dut.epoch]
 
 
 @pytest.fixture
