@@ -22,6 +22,7 @@ from harness.verdict import NonConformance
 MESSAGE_CHARS = 4000
 
 _SLICE_START = pytest.StashKey[float]()
+_PHASES = pytest.StashKey[dict]()  # when -> (report, excinfo) of each phase run so far
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -39,18 +40,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     """Attach the test's own slice of the capture and console transcript to
-    its result, whatever its outcome."""
+    its result, whatever its outcome: from its setup to the end of its
+    teardown, whose stimuli (a reboot, a restored setting) and the DUT's
+    answers to them belong to it. A test skipped at setup ran nothing."""
     yield
-    if CONTEXT_KEY not in item.config.stash:
+    setup = item.stash.get(_PHASES, {}).get("setup")
+    if CONTEXT_KEY not in item.config.stash or setup is None or setup[0].skipped:
         return
     started, ended = item.stash[_SLICE_START], time.time()
     folder = item.config.stash[CONTEXT_KEY].tests_dir / _safe_name(item.nodeid)
     cellular = item.config.stash.get(CELLULAR_KEY, None)
     if cellular is not None and "cellular" in item.fixturenames:
         _attach_cellular_slices(cellular, folder, started, ended)
-    dut: Dut | None = getattr(item, "funcargs", {}).get("dut")
+    dut: Dut | None = (getattr(item, "funcargs", None) or {}).get("dut")
     if dut is None:
         return
     frames = dut.recorder.frames_between(started, ended)
@@ -101,9 +105,6 @@ def pytest_fixture_setup(fixturedef, request) -> Iterator[object]:
     except MalformedInput as error:
         _judged(error)
         raise
-
-
-_PHASES = pytest.StashKey[dict]()
 
 
 @pytest.hookimpl(hookwrapper=True)
