@@ -19,11 +19,15 @@ class Clause(BaseModel):
     standard: str
     section: str
     title: str
+    # Why a unit may go without it (a SHOULD, a kind of unit): judged where
+    # the unit declares it. None: mandatory, on the point's basis.
+    optional: str | None = None
 
 
 class Point(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     title: str
+    mandatory_basis: str  # what makes the point's clauses binding on every unit (the source of the MUSTs)
     clauses: dict[str, Clause]
 
 

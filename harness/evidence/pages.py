@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from harness.evidence.traceability import INCONCLUSIVE, NOT_COVERED, PointRow
+from harness.evidence.traceability import INCONCLUSIVE, NOT_COVERED, PointRow, unit_profile
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}
@@ -72,7 +72,9 @@ def _matrix_table(points: list[PointRow], facts: CampaignFacts, with_evidence: b
             ) or "-"
             row = (
                 f'<tr id="{escape(clause.id)}" data-clause="{escape(clause.id)}" data-verdict="{escape(clause.verdict)}">'
-                f"<td>{escape(point.id)}</td><td><code>{escape(clause.id)}</code></td>"
+                f"<td>{escape(point.id)}</td><td><code>{escape(clause.id)}</code>"
+                + (f'<br><small class="optional" title="{escape(clause.optional)}">optional</small>' if clause.optional else "")
+                + "</td>"
                 f"<td>{escape(clause.standard)} {escape(clause.section)}</td><td>{escape(clause.title)}</td>"
                 f'<td class="{_css_class(clause.verdict)}">{escape(clause.verdict)}</td><td>{tests}</td>'
             )
@@ -105,6 +107,14 @@ def render_summary(points: list[PointRow], facts: CampaignFacts) -> str:
         f"<td>{sum(1 for c in p.clauses if c.verdict != NOT_COVERED)} of {len(p.clauses)}</td></tr>"
         for p in points
     )
+    profile = "".join(
+        f'<tr data-profile="{escape(u.point)}"><td>{escape(u.point)}</td>'
+        f'<td data-mandatory-met="{u.mandatory_met}">{u.mandatory_met} of {u.mandatory}</td>'
+        f'<td class="{"failed" if u.mandatory_failed else "passed"}">{u.mandatory_failed}</td>'
+        f"<td>{u.optional_judged} of {u.optional}</td><td>{u.optional_met}</td>"
+        f"<td><small>{escape(p.mandatory_basis)}</small></td></tr>"
+        for p in points for u in [unit_profile(p)]
+    )
     warning = (
         '<p class="warning" id="throwaway-key">Signed with a throw-away key made for this campaign: '
         "this bundle is not valid for submission. Configure the lab key (HARNESS_SIGNING_KEY).</p>"
@@ -122,6 +132,11 @@ def render_summary(points: list[PointRow], facts: CampaignFacts) -> str:
 <h2>Results</h2><table id="totals">{totals}</table>
 <p><a href="{escape(facts.report_link)}">Allure report</a> &middot; <a href="traceability.html">traceability matrix</a>
  &middot; <a href="traceability.json">traceability.json</a> &middot; <a href="manifest.json">manifest.json</a></p>
+<h2>Unit profile</h2>
+<p>Mandatory clauses bind every unit (a declaration cannot leave them out); optional ones are judged where the unit
+declares them. Not met counts failed clauses; a mandatory clause neither met nor failed was not judged here.</p>
+<table id="unit-profile"><tr><th>Point</th><th>Mandatory met</th><th>Mandatory failed</th><th>Optional judged</th>
+<th>Optional met</th><th>Why mandatory</th></tr>{profile}</table>
 <h2>Verdict per compliance point</h2>
 <table><tr><th>Point</th><th>Compliance point</th><th>Verdict</th><th>Clauses covered</th></tr>{per_point}</table>
 <h2>Verdict per clause</h2>

@@ -55,6 +55,7 @@ class ClauseRow:
     title: str
     verdict: str
     tests: tuple[TestRow, ...]
+    optional: str | None = None  # why a unit may go without it; None: mandatory
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,30 @@ class PointRow:
     title: str
     verdict: str
     clauses: tuple[ClauseRow, ...]
+    mandatory_basis: str = ""
+
+
+@dataclass(frozen=True)
+class UnitProfile:
+    """What a point's verdicts say about the unit: its mandatory clauses met
+    (and not), its optional ones judged - declared, or judged anyway - and met."""
+
+    point: str
+    mandatory: int
+    mandatory_met: int
+    mandatory_failed: int
+    optional: int
+    optional_judged: int
+    optional_met: int
+
+
+def unit_profile(point: PointRow) -> UnitProfile:
+    mandatory = [c.verdict for c in point.clauses if c.optional is None]
+    optional = [c.verdict for c in point.clauses if c.optional is not None]
+    return UnitProfile(
+        point.id, len(mandatory), mandatory.count("passed"), mandatory.count("failed"),
+        len(optional), sum(1 for v in optional if v in ("passed", "failed")), optional.count("passed"),
+    )
 
 
 def build_matrix(catalogue: Catalogue, records: dict[str, VerdictRecord]) -> list[PointRow]:
@@ -77,11 +102,11 @@ def build_matrix(catalogue: Catalogue, records: dict[str, VerdictRecord]) -> lis
                 and (status := clause_status(r, clause_id)) is not None
             )
             verdict = combine([t.status for t in tests])
-            clauses.append(ClauseRow(clause_id, clause.standard, clause.section, clause.title, verdict, tests))
+            clauses.append(ClauseRow(clause_id, clause.standard, clause.section, clause.title, verdict, tests, clause.optional))
         covered = [c.verdict for c in clauses if c.verdict != NOT_COVERED]
-        points.append(PointRow(point_id, point.title, combine(covered), tuple(clauses)))
+        points.append(PointRow(point_id, point.title, combine(covered), tuple(clauses), point.mandatory_basis))
     return points
 
 
 def matrix_json(points: list[PointRow]) -> dict:
-    return {"points": [asdict(point) for point in points]}
+    return {"points": [asdict(point) for point in points], "unit_profile": [asdict(unit_profile(p)) for p in points]}

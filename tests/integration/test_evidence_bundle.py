@@ -224,6 +224,9 @@ def test_summary_page_shows_the_recorded_counts_in_a_browser(bundle, served, tmp
         expected = sum(1 for r in records.values() if r.status == status)
         assert re.search(rf'data-count="{status}"[^>]*>{expected}<', dom), status
     assert 'data-point="AP-IPV6" data-verdict="passed"' in dom
+    # The unit's profile: its mandatory IPv6 clauses met, as the matrix counts them.
+    profile = next(u for u in json.loads((bundle / "traceability.json").read_text())["unit_profile"] if u["point"] == "AP-IPV6")
+    assert re.search(rf'data-profile="AP-IPV6".*?data-mandatory-met="{profile["mandatory_met"]}"', dom), profile
     assert bundle.name in dom
 
 
