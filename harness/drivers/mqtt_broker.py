@@ -90,6 +90,15 @@ def broker_config(listeners: list[BrokerListener], tls: LabTls) -> str:
     return "\n".join(lines) + "\n"
 
 
+EXCERPT_CHARS = 200  # of device text quoted in a reason, escapes counted
+
+
+def _excerpt(text: str) -> str:
+    """The start of device text, quoted, at most EXCERPT_CHARS long: repr
+    escapes can make a character six, so the cut comes after them."""
+    return repr(text[:EXCERPT_CHARS])[:EXCERPT_CHARS]
+
+
 def read_record(line: str, cut: bool, listeners: list[BrokerListener]) -> ReceivedMessage | str:
     """One line of mosquitto_sub -F %j as the message it records, or why it
     cannot be read. The topic and payload are the device's: any text."""
@@ -98,11 +107,11 @@ def read_record(line: str, cut: bool, listeners: list[BrokerListener]) -> Receiv
     except MalformedInput:
         record = {}
     if not isinstance(record.get("topic"), str):
-        return f"recorder: unreadable line {line[:200]!r}"
+        return f"recorder: unreadable line {_excerpt(line)}"
     topic, payload = record["topic"], record.get("payload", "")
     listener = next((lst for lst in listeners if topic.startswith(lst.mount_point)), None)
     if listener is None:  # the recorder's own listener has no mount point: nothing from the DUT comes there
-        return f"recorder: message on {topic[:200]!r} through no DUT-facing listener"
+        return f"recorder: message on {_excerpt(topic)} through no DUT-facing listener"
     stamp = record.get("tst")
     return ReceivedMessage(stamp if isinstance(stamp, str) else "", listener, topic[len(listener.mount_point):],
                            payload if isinstance(payload, str) else json.dumps(payload))

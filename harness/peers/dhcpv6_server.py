@@ -73,23 +73,28 @@ class Dhcpv6Server(Peer):
                     break
             else:
                 return  # Renew, Rebind, Confirm...: a case that needs them answers them itself
+            # What the answer copies from the client, read here: a field a
+            # truncated or mutated message lacks makes it no message to answer.
+            trid = int(pkt[kind].trid)
+            client_duid = bytes(pkt[DHCP6OptClientId].duid)
+            iaid = int(pkt[DHCP6OptIA_NA].iaid) if DHCP6OptIA_NA in pkt and kind is not DHCP6_InfoRequest else None
+            requested = list(pkt[DHCP6OptOptReq].reqopts) if DHCP6OptOptReq in pkt else []
         except Exception:
             return  # an undissectable frame is no DHCPv6 message for us
-        message = answer(trid=pkt[kind].trid) / DHCP6OptServerId(duid=self.duid) / DHCP6OptClientId(duid=pkt[DHCP6OptClientId].duid)
+        message = answer(trid=trid) / DHCP6OptServerId(duid=self.duid) / DHCP6OptClientId(duid=pkt[DHCP6OptClientId].duid)
         if answer is DHCP6_Advertise:
             message /= DHCP6OptPref(prefval=HIGHEST_PREFERENCE)
         if kind is DHCP6_Release:
             # RFC 8415 18.3.7: the lease ends; the Reply carries a status, no IA.
             with self._lock:
-                self.leases.pop(bytes(pkt[DHCP6OptClientId].duid), None)
+                self.leases.pop(client_duid, None)
             message /= DHCP6OptStatusCode(statuscode=STATUS_SUCCESS)
-        elif DHCP6OptIA_NA in pkt and kind is not DHCP6_InfoRequest:
-            address = self.lease_for(bytes(pkt[DHCP6OptClientId].duid))
+        elif iaid is not None:
+            address = self.lease_for(client_duid)
             message /= DHCP6OptIA_NA(
-                iaid=pkt[DHCP6OptIA_NA].iaid, T1=T1_S, T2=T2_S,
+                iaid=iaid, T1=T1_S, T2=T2_S,
                 ianaopts=[DHCP6OptIAAddress(addr=str(address), preflft=PREFERRED_LIFETIME_S, validlft=VALID_LIFETIME_S)],
             )
-        requested = pkt[DHCP6OptOptReq].reqopts if DHCP6OptOptReq in pkt else []
         if self.dns_servers and OPTION_DNS_SERVERS in requested:
             message /= DHCP6OptDNSServers(dnsservers=self.dns_servers)
         reply = IPv6(src=str(self.tester.link_local), dst=pkt[IPv6].src) / UDP(sport=SERVER_PORT, dport=CLIENT_PORT) / message

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import threading
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from harness.drivers.mqtt_broker import (CUT_MARK, MAX_RECORD_BYTES, BrokerListener, ReceivedMessage, _Lines,
@@ -34,6 +34,7 @@ def test_the_seeds_are_messages_through_their_listeners():
 
 @HOSTILE
 @given(mutated_text(RECORDS), st.booleans())
+@example("\ud7fc\U00018d09\U0001b2fc" * 60 + RECORDS[0], False)  # found: escapes made the reason 1 KiB
 def test_any_line_is_a_message_or_a_reason(line, cut):
     read = read_record(line, cut, LISTENERS)
     assert isinstance(read, (ReceivedMessage, str))
