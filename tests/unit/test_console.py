@@ -107,8 +107,8 @@ def test_unreachable_console_url_is_a_console_error(tmp_path):
         SerialConsole(f"socket://127.0.0.1:{port}", tmp_path / "c.log")
 
 
-def _fake_shell(conn):
-    """Echo each typed line like a terminal, then run `devinfo`."""
+def _terminal(conn, answer):
+    """Echo each typed line like a terminal, then send answer(line)."""
     buffer = b""
     while True:
         chunk = conn.recv(1024)
@@ -118,12 +118,20 @@ def _fake_shell(conn):
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
             conn.sendall(line + b"\r\n")
-            command, _, marker = line.decode().partition("; echo ")
-            marker = marker.split()[0]
-            if command == "devinfo":
-                conn.sendall(b"model=REFDUT-1\r\nprofile=conformant\r\n" + marker.encode() + b" 0\r\n# ")
-            else:
-                conn.sendall(b"sh: not found\r\n" + marker.encode() + b" 127\r\n# ")
+            conn.sendall(answer(line))
+
+
+def _posix_answer(line: bytes) -> bytes:
+    """A POSIX shell that knows `devinfo`."""
+    command, _, marker = line.decode().partition("; echo ")
+    marker = marker.split()[0]
+    if command == "devinfo":
+        return b"model=REFDUT-1\r\nprofile=conformant\r\n" + marker.encode() + b" 0\r\n# "
+    return b"sh: not found\r\n" + marker.encode() + b" 127\r\n# "
+
+
+def _fake_shell(conn):
+    _terminal(conn, _posix_answer)
 
 
 def test_run_command_returns_output_and_exit_status(tmp_path):
@@ -157,22 +165,16 @@ def test_a_transcript_that_cannot_be_written_fails_the_console_at_once(loop_cons
     assert loop_console.failure is not None
 
 
-def _rtos_shell(conn):
+def _rtos_answer(line: bytes) -> bytes:
     """A console that is no POSIX shell: `;` is no separator and there is no
     $?; each command prints OK or ERROR, then the prompt."""
-    buffer = b""
-    while True:
-        chunk = conn.recv(1024)
-        if not chunk:
-            return
-        buffer += chunk
-        while b"\n" in buffer:
-            line, buffer = buffer.split(b"\n", 1)
-            conn.sendall(line + b"\r\n")
-            if line == b"ifconfig en0 restart":
-                conn.sendall(b"en0: down\r\nen0: up\r\nOK\r\nuart:~$ ")
-            else:
-                conn.sendall(b"ERROR: unknown command\r\nuart:~$ ")
+    if line == b"ifconfig en0 restart":
+        return b"en0: down\r\nen0: up\r\nOK\r\nuart:~$ "
+    return b"ERROR: unknown command\r\nuart:~$ "
+
+
+def _rtos_shell(conn):
+    _terminal(conn, _rtos_answer)
 
 
 def test_a_command_ends_at_the_declared_prompt_and_succeeds_by_the_declared_pattern(tmp_path):
