@@ -11,7 +11,7 @@ IMAGE := build/refdut/image.json
 # turn the cache off, which costs about a second of CPU per process.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup system image campaign test fault-matrix benchmarks clean
+.PHONY: setup system image campaign test fault-matrix order-check benchmarks clean
 
 setup: system $(VENV)/.installed node_modules/.installed
 
@@ -42,6 +42,11 @@ test: image
 # (CI runs the plan that proves each case both ways), and the benchmarks.
 fault-matrix: image
 	$(PY) -m harness fault-matrix --plan full --reports reports/fault-matrix
+
+# Every case alone on the conformant DUT, a campaign each: the third order
+# (beside collection, and CI's reversed and shuffled runs) verdicts must not depend on.
+order-check: image
+	$(PY) -m harness fault-matrix --plan isolated --reports reports/order-check
 
 benchmarks: image
 	$(PY) benchmarks/nas_decode.py

@@ -95,9 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     matrix = commands.add_parser("fault-matrix", help="run the suites under the reference DUT's fault profiles")
     matrix.add_argument("--reports", default="reports/fault-matrix")
     matrix.add_argument(
-        "--plan", choices=("ci", "full"), default="full",
+        "--plan", choices=("ci", "full", "isolated"), default="full",
         help="ci: every case on the conformant DUT, and under its narrowest profile with its module's cases as controls;"
-        " full: every case under every profile",
+        " full: every case under every profile; isolated: every case alone on the conformant DUT, one campaign each",
     )
     matrix.add_argument("--parallel", type=int, default=6, help="campaigns at once (one QEMU each; boots are staggered)")
     matrix.add_argument("--profile", action="append", dest="profiles", help="only these profiles (repeatable)")

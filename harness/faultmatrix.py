@@ -29,7 +29,7 @@ import yaml
 
 from harness.config import LabConfig, load_lab_config, write_lab_config
 from harness.evidence.records import read_records
-from harness.faultplan import CONFORMANT, SLOW_TESTS, ProfilePlan, ci_plan, full_plan, suite_cases, uncovered
+from harness.faultplan import CONFORMANT, SLOW_TESTS, ProfilePlan, ci_plan, full_plan, isolated_plan, suite_cases, uncovered
 from harness.process import NOTIFY_SOCKET_ENV, die_with_parent
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ PROFILE_PATTERN = re.compile(r"refdut\.profile=\S+")
 MODULE_PROFILE_PREFIX = "module-"
 # Lab allowance for a campaign's start (interpreter, imports) before its boot.
 CAMPAIGN_START_ALLOWANCE_S = 60.0
-PLANS = {"ci": ci_plan, "full": full_plan}
+PLANS = {"ci": ci_plan, "full": full_plan, "isolated": isolated_plan}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ that breaks what it checks. The CI plan proves exactly that:
 Broad profiles (`all`, or dozens of targets) only run when a case has no
 narrower one. The cost grows with cases x (1 + module size), not with
 profiles x cases, and every campaign of the plan is at most a few modules
-long. The full cross-product stays available (plan "full")."""
+long. The full cross-product stays available (plan "full"), and so does
+every case alone on the conformant DUT (plan "isolated")."""
 
 from __future__ import annotations
 
@@ -124,6 +125,15 @@ def full_plan(expectations: Expectations, cases: dict[str, str],
               tolerated: dict[str, list[str]] | None = None) -> list[ProfilePlan]:
     """Every case under every profile (tolerated ones are in `expectations`, targeting none)."""
     return [ProfilePlan(p, None, _targets(expectations, p, cases)) for p in expectations]
+
+
+def isolated_plan(expectations: Expectations, cases: dict[str, str],
+                  tolerated: dict[str, list[str]] | None = None) -> list[ProfilePlan]:
+    """Every case alone on the conformant DUT, in a campaign of its own
+    (fresh boot, no case before it): with collection order (the conformant
+    shards) and reversed or shuffled runs, the third order a verdict must
+    not depend on."""
+    return [ProfilePlan(CONFORMANT, frozenset({case}), frozenset(), case) for case in sorted(cases)]
 
 
 def uncovered(expectations: Expectations, cases: dict[str, str]) -> list[str]:

@@ -4,7 +4,9 @@ untargeted cases of its module as controls."""
 
 from __future__ import annotations
 
-from harness.faultplan import CONFORMANT, SLOW_TESTS, ci_plan, full_plan, narrowest_profiles, suite_cases, uncovered
+from harness.faultplan import (
+    CONFORMANT, SLOW_TESTS, ci_plan, full_plan, isolated_plan, narrowest_profiles, suite_cases, uncovered,
+)
 
 SLOW_TEST = sorted(SLOW_TESTS)[0]
 
@@ -86,3 +88,11 @@ def test_the_conformant_run_is_sharded_by_whole_modules():
     assert len({shard.shard for shard in shards}) == len(shards)
     for shard in shards:  # no module is split over two campaigns
         assert all(set(cases[c] for c in shard.cases).isdisjoint(cases[c] for c in other.cases) for other in shards if other is not shard)
+
+
+def test_isolated_plan_runs_each_case_alone_on_the_conformant_dut():
+    plans = isolated_plan(EXPECTATIONS, CASES)
+    assert all(len(plan.cases) == 1 for plan in plans)
+    assert sorted(case for plan in plans for case in plan.cases) == sorted(CASES)
+    assert {plan.profile for plan in plans} == {CONFORMANT} and not any(plan.must_fail for plan in plans)
+    assert len({plan.shard for plan in plans}) == len(CASES)  # a campaign folder each
