@@ -155,6 +155,12 @@ def configured(dut, tester, _module_configuration) -> SlaacOutcome:
     if dut.epoch not in _module_configuration:
         _module_configuration.clear()
         outcome = configure_by_router(dut, tester)
+        if outcome.address is not None:
+            # Handed over once usable: a tentative address drops what comes
+            # to it (RFC 4862 5.4), so the first case after a fresh
+            # configuration would lose its first stimulus (measured: the
+            # reassembly-timeout case alone got no Time Exceeded).
+            echo_until_reply(dut, tester, outcome.address)
         _module_configuration[dut.epoch] = outcome  # after the configuration's own link restart
     return _module_configuration[dut.epoch]
 
