@@ -45,7 +45,8 @@ def _campaign(args: argparse.Namespace) -> int:
 def _fault_matrix(args: argparse.Namespace) -> int:
     from harness.faultmatrix import main as run_fault_matrix
 
-    return run_fault_matrix(Path(args.reports), args.plan, args.parallel, args.profiles, args.with_slow, args.case_order)
+    return run_fault_matrix(Path(args.reports), args.plan, args.parallel, args.profiles, args.with_slow, args.case_order,
+                            args.suites)
 
 
 def _evidence_verify(args: argparse.Namespace) -> int:
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     matrix.add_argument("--parallel", type=int, default=6, help="campaigns at once (one QEMU each; boots are staggered)")
     matrix.add_argument("--profile", action="append", dest="profiles", help="only these profiles (repeatable)")
+    matrix.add_argument("--suite", action="append", dest="suites", help="only the cases of these suites, e.g. ipv6 (repeatable)")
     matrix.add_argument("--with-slow", action="store_true", help="run the slow cases (reassembly timeout, attach retries) under every profile")
     matrix.add_argument(
         "--case-order", default="collection", type=case_order,

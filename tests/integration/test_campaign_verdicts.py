@@ -17,6 +17,7 @@ from harness.config import load_lab_config, write_lab_config
 from harness.drivers.tshark import disagreements, tshark_rows
 from harness.evidence.records import read_records
 from harness.faultmatrix import profile_config
+from harness.faultplan import suite_cases
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -109,6 +110,24 @@ def test_the_ipv6_suite_gives_the_same_verdicts_reversed(tmp_path, refdut_image)
     verdicts = suite_verdicts(campaign, "ipv6")
     assert len(verdicts) >= 45, result.stdout[-3000:]
     assert {case: verdict for case, verdict in verdicts.items() if verdict != "passed"} == {}, result.stdout[-5000:]
+
+
+def test_the_ipv6_suite_gives_the_same_verdicts_one_case_at_a_time(tmp_path, refdut_image):
+    """The third order: each IPv6 case alone on the conformant DUT, in a
+    campaign of its own (fresh boot, nothing before it), passes as it does
+    in the suite (`make order-check` does the same for every suite)."""
+    result = subprocess.run(
+        ["nice", "-n", str(MATRIX_NICENESS), sys.executable, "-m", "harness", "fault-matrix", "--plan", "isolated",
+         "--suite", "ipv6", "--reports", str(tmp_path / "alone")],
+        capture_output=True, text=True, cwd=REPO,
+    )
+    print(result.stdout[-500:])  # the plan's wall time, for the CI log
+    matrix = json.loads((tmp_path / "alone" / "fault-matrix.json").read_text())
+    verdicts = matrix["profiles"]["conformant"]["verdicts"]
+    ipv6_cases = {case for case, module in suite_cases(REPO / "testsuites").items() if module.startswith("ipv6/")}
+    assert len(ipv6_cases) >= 45 and set(verdicts) == ipv6_cases, result.stdout[-3000:]
+    assert {case: verdict for case, verdict in verdicts.items() if verdict != "passed"} == {}, result.stdout[-5000:]
+    assert matrix["mismatches"] == [] and result.returncode == 0
 
 
 def suite_verdicts(campaign: Path, suite: str) -> dict[str, str]:

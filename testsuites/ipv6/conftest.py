@@ -55,14 +55,25 @@ def require_reachable(dut, tester, address, **echo_args) -> None:
         nonconformant("RFC4443-4.2", f"an echo reply from {address} (control)", "no reply")
 
 
+def dad_probe_in(dut, tester, prefix: IPNetwork | None = None):
+    """A predicate: the DUT's DAD probe for an address in `prefix`, or for a
+    link-local address when no prefix is given."""
+
+    def probed(pkt) -> bool:
+        if not is_dad_probe(pkt, dut.mac, tester.claimed):
+            return False
+        target = pkt[ICMPv6ND_NS].tgt
+        return is_link_local(target) if prefix is None else in_prefix(target, prefix)
+
+    return probed
+
+
 def address_in_prefix(dut, tester, prefix: IPNetwork, since: int, wait: float = DAD_PROBE_WAIT_S) -> IPAddress | None:
     """The address the DUT formed in `prefix`: from its DAD probe when it sends
     one, else from the source it answers an all-nodes echo with (RFC 6724
     picks the address matching the asker's prefix), so a DUT that skips DAD
     is still seen to have an address."""
-    probe = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac, tester.claimed) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), wait, since=since
-    )
+    probe = dut.recorder.wait_for(dad_probe_in(dut, tester, prefix), wait, since=since)
     if probe is not None:
         return ip(probe.packet[ICMPv6ND_NS].tgt)
     source = tester.claim(IPAddress(prefix.first | 0xA5, 6))
@@ -99,9 +110,7 @@ def configure_by_router(dut, tester, prefix: IPNetwork | None = None) -> SlaacOu
     solicitation = restarted_link_solicitation(dut)
     mark = dut.recorder.mark()
     tester.router_advertisement(prefix)
-    probe = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac, tester.claimed) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), DAD_PROBE_WAIT_S, since=mark
-    )
+    probe = dut.recorder.wait_for(dad_probe_in(dut, tester, prefix), DAD_PROBE_WAIT_S, since=mark)
     address = ip(probe.packet[ICMPv6ND_NS].tgt) if probe else address_in_prefix(dut, tester, prefix, mark, wait=0)
     return SlaacOutcome(prefix, solicitation, probe, address)
 
@@ -187,8 +196,7 @@ def dut_link_local(dut, tester) -> IPAddress:
     back to that probe's target, then to the EUI-64 guess from its MAC, so
     that a silent DUT still gets probed and fails rather than skips."""
 
-    def link_local_probe(pkt) -> bool:
-        return is_dad_probe(pkt, dut.mac, tester.claimed) and is_link_local(pkt[ICMPv6ND_NS].tgt)
+    link_local_probe = dad_probe_in(dut, tester)
 
     def sent_from_link_local(pkt) -> bool:
         # A probe from a unicast source does not show that source in use.

@@ -4,11 +4,8 @@ interface comes up, with no stimulus from the tester."""
 import time
 
 import pytest
-from scapy.layers.inet6 import ICMPv6ND_NS
 
-from harness.ipv6.addresses import is_link_local
 from harness.ipv6.frames import (
-    is_dad_probe,
     is_router_solicitation,
     judge_dad_probe,
     judge_mldv2_report,
@@ -25,7 +22,7 @@ from harness.ipv6.timers import (
 )
 from harness.findings import measure
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import restarted_link_solicitation
+from testsuites.ipv6.conftest import dad_probe_in, restarted_link_solicitation
 
 pytestmark = pytest.mark.needs_feature("ipv6")
 
@@ -40,9 +37,7 @@ def test_dad_probe_for_link_local_address(dut, tester, link_up):
     NS from :: to the solicited-node group of the tentative address. An NS
     for the tentative address from any other source is still its probe, and
     judged as one."""
-    frame = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac, tester.claimed) and is_link_local(p[ICMPv6ND_NS].tgt), DAD_PROBE_WAIT_S, since=link_up
-    )
+    frame = dut.recorder.wait_for(dad_probe_in(dut, tester), DAD_PROBE_WAIT_S, since=link_up)
     if frame is None:
         nonconformant(
             "RFC4862-5.4.2",

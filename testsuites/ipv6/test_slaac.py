@@ -7,13 +7,13 @@ import pytest
 from netaddr import IPAddress
 from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, IPv6
 
-from harness.ipv6.addresses import ALL_NODES, IidKind, iid_kind, in_prefix, is_link_local
-from harness.ipv6.frames import describe, is_dad_probe, judge_dad_probe, operates_ipv6, other_mac_note
+from harness.ipv6.addresses import ALL_NODES, IidKind, iid_kind
+from harness.ipv6.frames import describe, judge_dad_probe, operates_ipv6, other_mac_note
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, RA_TO_DAD_PROBE_WAIT_S, RETRANS_TIMER_S
 from harness.findings import advise
 from harness.verdict import nonconformant
 from testsuites.ipv6.conftest import (
-    address_in_prefix, echo_until_reply, fresh_prefix, require_reachable, restarted_link_solicitation,
+    address_in_prefix, dad_probe_in, echo_until_reply, fresh_prefix, require_reachable, restarted_link_solicitation,
 )
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("slaac")]
@@ -87,7 +87,7 @@ def test_defended_global_address_is_not_used(dut, tester, link_up, dut_link_loca
     mark = dut.recorder.mark()
     tester.router_advertisement(prefix)
     probe = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac, tester.claimed) and in_prefix(p[ICMPv6ND_NS].tgt, prefix), DAD_PROBE_WAIT_S, since=mark
+        dad_probe_in(dut, tester, prefix), DAD_PROBE_WAIT_S, since=mark
     )
     contested = IPAddress(probe.packet[ICMPv6ND_NS].tgt) if probe else address_in_prefix(dut, tester, prefix, mark, wait=0)
     if contested is None:
@@ -107,7 +107,7 @@ def test_link_local_dad_failure_stops_ip_operation(dut, tester, link_up):
     from any MAC - a stack that takes another MAC and starts again is the
     same interface going on."""
     probe = dut.recorder.wait_for(
-        lambda p: is_dad_probe(p, dut.mac, tester.claimed) and is_link_local(p[ICMPv6ND_NS].tgt), DAD_PROBE_WAIT_S, since=link_up
+        dad_probe_in(dut, tester), DAD_PROBE_WAIT_S, since=link_up
     )
     if probe is None:
         nonconformant("RFC4862-5.4.2", "a DAD probe for the link-local address (control)", "none")
@@ -140,8 +140,10 @@ def test_temporary_address_is_formed(dut, tester, link_up):
     tester.router_advertisement(prefix)
     probed: set[IPAddress] = set()
 
+    in_fresh_prefix = dad_probe_in(dut, tester, prefix)
+
     def second_address_probed(pkt) -> bool:
-        if is_dad_probe(pkt, dut.mac, tester.claimed) and in_prefix(pkt[ICMPv6ND_NS].tgt, prefix):
+        if in_fresh_prefix(pkt):
             probed.add(IPAddress(pkt[ICMPv6ND_NS].tgt))
         return len(probed) >= 2
 
