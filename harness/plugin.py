@@ -23,14 +23,15 @@ from harness.context import CELLULAR_KEY, CONTEXT_KEY, CampaignContext, Dut
 from harness.drivers.console import Completion
 from harness.drivers.hoststack import HostStack
 from harness.drivers.link import FrameRecorder
-from harness.drivers.qemu import store_drive_args
-from harness.drivers.machine import Machine, make_machine
-from harness.errors import CommandFailed, ConfigError, HarnessError
+from harness.drivers.machine import Machine
+from harness.errors import ConfigError, HarnessError
 from harness.evidence.atomic import write_text_atomically
 from harness.evidence.catalogue import CATALOGUE_NAME, Catalogue
 from harness.evidence.environment import write_allure_environment
 from harness.evidence.records import finished_tests
 from harness.features import not_applicable
+from harness.lab.machines import make_machine
+from harness.lab.preparation import restart_link
 from harness.ordering import case_order, reorder
 from harness.process import notify_booted
 from harness.tester import TesterNode
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 # Evidence slices and verdict records are collected by their own plugin module.
 pytest_plugins = ["harness.evidence.collector"]
 
-LINK_RESTART_TIMEOUT_S = 30.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -165,16 +165,18 @@ def lab_config(request: pytest.FixtureRequest) -> LabConfig:
     return _context(request).config
 
 
+@pytest.fixture(scope="session")
+def campaign(request: pytest.FixtureRequest) -> CampaignContext:
+    """The campaign's folders: a suite's evidence, the lab's own secrets."""
+    return _context(request)
+
+
 def _boot(context: CampaignContext) -> tuple[Machine, FrameRecorder]:
     """Boot (or power on) the DUT with its evidence in a new run folder. A
     boot failure is a lab failure: it raises a HarnessError."""
     run_dir = context.new_run_dir()
     recorder = FrameRecorder(run_dir / "link.pcap")
-    extra_args = list(context.machine_args)
-    store_mb = getattr(context.config.dut, "store_mb", None)
-    if store_mb:
-        extra_args += store_drive_args(context.unit_store(), store_mb)
-    machine = make_machine(context.config, run_dir, recorder, extra_args)
+    machine = make_machine(context.config, run_dir, recorder, context.unit_store(), context.machine_args)
     try:
         machine.start()
         if machine.console is not None:
@@ -262,28 +264,6 @@ def host_stack(tester: TesterNode) -> Iterator[HostStack]:
     passes the recorder. Made per test, so other tests see a quiet link."""
     with HostStack(tester) as stack:
         yield stack
-
-
-def restart_link(dut: Dut) -> int:
-    """Restart the DUT's interface (which also clears what it learned from
-    routers) and return the recorder index where the new frames start. Uses
-    the declared console command, else a machine reset."""
-    command = dut.config.declaration.commands.link_restart
-    mark = dut.recorder.mark()
-    if command:
-        from harness.drivers.console import run_command
-
-        try:
-            run_command(dut.console, command, LINK_RESTART_TIMEOUT_S)
-        except CommandFailed as exc:
-            # Half done (down, never up?): the DUT's state is unknown, so the
-            # tests after this broken one get a fresh boot, not a dead link.
-            dut.lost = f"the declared link_restart exited {exc.status}; DUT state unknown"
-            raise
-    else:
-        dut.machine.reset()
-    dut.link_restarts += 1
-    return mark
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ functions; the suite (testsuites/secid) scans and connects."""
 from __future__ import annotations
 
 from harness.config.models import ExposedService
-from harness.drivers.nmap import PortState
+from harness.values.ports import PortState
 from harness.malformed import MalformedInput, json_object
 
 # UDP services IoT devices often leave on; a full UDP scan is too slow to be

@@ -25,7 +25,8 @@ from scapy.layers.inet6 import (
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet
 
-from harness.drivers.link import Frame, Link
+from harness.drivers.link import Link
+from harness.values.frames import Frame
 from harness.ipv6.addresses import UNSPECIFIED, eui64_link_local, ip, multicast_mac, solicited_node
 
 # RFC 4861 6.2.1 defaults a router would advertise.

@@ -13,7 +13,7 @@ from scapy.layers.inet import TCP, UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
-from harness.drivers.link import Frame
+from harness.values.frames import Frame
 
 TCP_SYN, TCP_ACK = 0x02, 0x10
 

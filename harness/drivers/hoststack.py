@@ -24,7 +24,8 @@ import weakref
 from dataclasses import dataclass
 
 from harness.abort import FAILURE_CHECK_S, abandoned_when, end_stream
-from harness.drivers.link import RECV_POLL_S, Frame
+from harness.drivers.link import RECV_POLL_S
+from harness.values.frames import Frame
 from harness.drivers.netns_helper import IP_COMMAND_TIMEOUT_S, SOCKET_REQUEST, TAP_NAME
 from harness.errors import HarnessError, LinkError
 from harness.process import die_with_parent

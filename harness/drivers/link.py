@@ -9,48 +9,17 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal, Protocol
+from typing import Callable, Protocol
 
 from scapy.layers.l2 import Ether
 from scapy.utils import RawPcapWriter
 
 from harness.errors import LinkError
+from harness.values.frames import LINKTYPE_ETHERNET, Direction, Frame
 
-LINKTYPE_ETHERNET = 1
 RECV_POLL_S = 0.2  # how often receive loops check for close()
 MAX_FRAME = 65535
-
-Direction = Literal["rx", "tx"]  # rx: from the DUT; tx: from the tester
-
-
-@dataclass
-class Frame:
-    index: int
-    time: float  # wall clock, the one clock of every evidence stream
-    direction: Direction
-    data: bytes
-    _packet: Ether | None = field(default=None, repr=False)
-
-    @property
-    def packet(self) -> Ether:
-        if self._packet is None:
-            self._packet = Ether(self.data)
-        return self._packet
-
-
-def write_pcap(path: Path, frames: list[Frame]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = RawPcapWriter(str(path), linktype=LINKTYPE_ETHERNET, sync=True)
-    try:
-        writer.write_header(None)  # an empty slice is still a valid pcap
-        for frame in frames:
-            sec = int(frame.time)
-            writer.write_packet(frame.data, sec=sec, usec=int((frame.time - sec) * 1e6))
-    finally:
-        writer.close()
-    return path
 
 
 class FrameRecorder:

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Protocol
 
-from harness.config.models import BenchDut, LabConfig
+from harness.config.models import BenchDut
 from harness.drivers.console import SerialConsole, opened
 from harness.drivers.link import FrameRecorder, Link, RawInterfaceLink
 from harness.errors import BootError, ConsoleError, MachineError
@@ -79,13 +79,3 @@ class BenchMachine:
                 except Exception:
                     pass
 
-
-def make_machine(config: LabConfig, workdir: Path, recorder: FrameRecorder, extra_args: list[str] = ()) -> Machine:
-    from harness.drivers.labgrid import LabgridMachine
-    from harness.drivers.qemu import QemuMachine
-
-    if config.dut.kind == "qemu":
-        return QemuMachine(config.dut, workdir, recorder, list(extra_args))
-    if config.dut.kind == "labgrid":
-        return LabgridMachine(config.dut, workdir, recorder)
-    return BenchMachine(config.dut, workdir, recorder)

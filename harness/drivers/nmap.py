@@ -7,42 +7,16 @@ from __future__ import annotations
 import re
 import time
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
 
 from netaddr import IPAddress
 
 from harness.drivers.hoststack import HostStack
 from harness.errors import HarnessError
+from harness.values.ports import PortState, ScanResult
 
 
 class ScanError(HarnessError):
     """nmap could not run, failed, or left a report that is not a finished scan."""
-
-
-@dataclass(frozen=True)
-class PortState:
-    protocol: str  # tcp, udp
-    port: int
-    state: str  # nmap's: open, closed, filtered, open|filtered, ...
-    reason: str  # what nmap saw: syn-ack, reset, udp-response, port-unreach, no-response
-    service: str  # nmap's name for the port number (not a probe of it)
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    target: str
-    ports: list[PortState]  # the ports nmap listed one by one; the rest share its 'extraports' state
-    reports: list[str]  # nmap's XML, one per pass
-    elapsed_s: float
-
-    def in_state(self, state: str) -> list[PortState]:
-        return [port for port in self.ports if port.state == state]
-
-    def rechecked(self, later: "ScanResult") -> "ScanResult":
-        """This scan with the ports a later pass saw replaced by what it saw."""
-        seen = {(port.protocol, port.port): port for port in later.ports}
-        kept = [port for port in self.ports if (port.protocol, port.port) not in seen]
-        return ScanResult(self.target, kept + later.ports, self.reports + later.reports, self.elapsed_s + later.elapsed_s)
 
 
 MAX_REPORT_CHARS = 64 * 1024 * 1024  # a full TCP and UDP scan of one address is a few MB

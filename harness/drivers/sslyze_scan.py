@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
 from harness.drivers.hoststack import HostStack
 from harness.errors import HarnessError
-from harness.malformed import MalformedInput, json_object
+from harness.malformed import json_object
+from harness.values.tls import TlsReportMalformed, TlsScan
 
 PROTOCOLS = {"ssl_2_0": "SSL 2.0", "ssl_3_0": "SSL 3.0", "tls_1_0": "TLS 1.0", "tls_1_1": "TLS 1.1",
              "tls_1_2": "TLS 1.2", "tls_1_3": "TLS 1.3"}
@@ -25,19 +25,6 @@ SUPPLIED_TRUST_STORE = "Supplied CA file"
 class TlsScanError(HarnessError):
     """sslyze did not run, could not reach the service at all, or left a
     report the harness cannot read: the lab's failure."""
-
-
-class TlsReportMalformed(MalformedInput):
-    """sslyze's report is not JSON of bounded size and nesting (raised as TlsScanError)."""
-
-
-@dataclass(frozen=True)
-class TlsScan:
-    port: int
-    accepted: dict[str, list[str]]  # protocol name -> accepted cipher suites (IANA names)
-    chain_valid: bool
-    chain_error: str | None
-    report: str  # sslyze's JSON
 
 
 class _Report(BaseModel):

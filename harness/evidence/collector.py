@@ -13,7 +13,7 @@ import pytest
 
 from harness import findings
 from harness.context import CELLULAR_KEY, CONTEXT_KEY, Dut
-from harness.drivers.link import write_pcap
+from harness.values.frames import write_pcap
 from harness.evidence.atomic import write_atomically, write_text_atomically
 from harness.evidence.records import NODEID_LABEL, RECORD_NAME, VerdictRecord, write_record
 from harness.malformed import MalformedInput

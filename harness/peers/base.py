@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.drivers.link import Frame
+from harness.values.frames import Frame
 from harness.tester import TesterNode
 
 

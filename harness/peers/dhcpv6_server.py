@@ -29,7 +29,7 @@ from scapy.layers.inet import UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
-from harness.drivers.link import Frame
+from harness.values.frames import Frame
 from harness.ipv6.dhcpv6 import CLIENT_PORT, SERVER_PORT, client_message
 from harness.peers.base import Peer
 from harness.tester import TesterNode

@@ -10,7 +10,7 @@ from scapy.layers.inet import UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
-from harness.drivers.link import Frame
+from harness.values.frames import Frame
 from harness.ipv6.addresses import ip
 from harness.ipv6.frames import sent_by
 from harness.peers.base import Peer

@@ -19,7 +19,7 @@ from harness.drivers.qemu import QemuMachine
 from harness.context import Dut
 from harness.ipv6.frames import any_reply_from
 from harness.tester import TesterNode
-from testsuites.ipv6.conftest import configure_by_router
+from harness.lab.addressing import configure_by_router
 
 HTTP_PORT = 8080
 PAGE = "served-by-the-reference-dut"

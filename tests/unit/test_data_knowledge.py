@@ -15,7 +15,7 @@ from harness.data.catalogue import CatalogueInvalid, inventory_differences, pars
 from harness.data.flows import Flow, opened_flows
 from harness.data.inventory import item_of, payload_object, topic_matches, undeclared_fields
 from harness.data.personal import find_personal
-from harness.drivers.link import Frame
+from harness.values.frames import Frame
 
 UNIT_MAC = "52:54:00:12:34:56"
 

@@ -15,7 +15,8 @@ from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
 from scapy.layers.l2 import Ether
 from scapy.utils import rdpcap
 
-from harness.drivers.link import FrameRecorder, RawInterfaceLink, UdpDatagramLink, write_pcap
+from harness.drivers.link import FrameRecorder, RawInterfaceLink, UdpDatagramLink
+from harness.values.frames import write_pcap
 from harness.errors import LinkError
 
 FRAME = bytes(Ether(src="52:54:00:12:34:56", dst="02:00:00:00:00:01") / IPv6(src="fe80::1", dst="fe80::2") / ICMPv6EchoRequest())

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from harness.config.models import ExposedService
-from harness.drivers.nmap import PortState, ScanError, ScanResult, parse_report, port_spec
+from harness.drivers.nmap import ScanError, parse_report, port_spec
+from harness.values.ports import PortState, ScanResult
 from harness.secid import (CredentialListError, backoff_shown, cleartext_greeting, component_differences,
                            credentials_to_try, parse_component_list, parse_credentials, sbom_components, undeclared,
                            weak_suites)

@@ -15,7 +15,7 @@ import allure
 import pytest
 
 from harness.config.models import DataInventory, LabConfig
-from harness.context import CONTEXT_KEY, Dut
+from harness.context import Dut
 from harness.data.flows import Flow, opened_flows
 from harness.data.inventory import item_of
 from harness.drivers.console import run_command
@@ -25,7 +25,7 @@ from harness.drivers.mqtt_broker import BrokerListener, MqttBroker, ReceivedMess
 from harness.errors import HarnessError
 from harness.tester import TesterNode
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import configure_unit
+from harness.lab.addressing import configure_unit
 
 # Lab allowance, not a protocol timer: the unit's shell reading the lab CA and starting its client.
 PROVISION_TIMEOUT_S = 30.0
@@ -71,7 +71,7 @@ def _every_item_seen(inventory: DataInventory):
 
 
 @pytest.fixture(scope="module")
-def data_window(request, dut: Dut, tester: TesterNode, lab_config: LabConfig) -> DataWindow | None:
+def data_window(campaign, dut: Dut, tester: TesterNode, lab_config: LabConfig) -> DataWindow | None:
     inventory, platform = lab_config.declaration.data, lab_config.data_platform
     if inventory is None:
         pytest.skip("the declaration has no data inventory")
@@ -84,11 +84,10 @@ def data_window(request, dut: Dut, tester: TesterNode, lab_config: LabConfig) ->
         raise HarnessError("the DUT has no console to provision its data flows through")
     if configure_unit(dut, tester) is None:
         return None
-    context = request.config.stash[CONTEXT_KEY]
-    evidence = context.suite_evidence("data")
+    evidence = campaign.suite_evidence("data")
     endpoints = {e.name: Endpoint(e.name, e.address or str(tester.global_address), e.region) for e in platform.endpoints}
     listeners = _listeners(inventory, endpoints)
-    tls = make_lab_tls(context.lab_secrets("data-platform"), sorted({e.address for e in endpoints.values()}))
+    tls = make_lab_tls(campaign.lab_secrets("data-platform"), sorted({e.address for e in endpoints.values()}))
     evidence.mkdir(parents=True, exist_ok=True)
     shutil.copy(tls.ca_certificate, evidence / "lab-ca.pem")
     with HostStack(tester) as stack:

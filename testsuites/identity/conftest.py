@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from netaddr import IPAddress
 
 from harness.config.models import IdentityClaims, LabConfig
-from harness.context import CONTEXT_KEY, Dut
+from harness.context import Dut
 from harness.drivers.console import device_info, run_command
 from harness.drivers.hoststack import HostStack
 from harness.drivers.http import HttpExchange, HttpJournal, HttpUnreachable, default_connect
@@ -34,7 +34,7 @@ from harness.identity.keys import PublicKey
 from harness.identity.methods import bif_public_key_hex, did_bid
 from harness.tester import TesterNode
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import UnitAddress
+from harness.lab.addressing import UnitAddress
 
 REGISTER_TIMEOUT_S = 60.0  # the factory step: the unit posts its document and record (each wget bounded at 10 s)
 # The unit signs with openssl under TCG: measured 0.1-0.3 s; a bound, not an expectation.
@@ -175,15 +175,14 @@ def _serve(stack: HostStack, tester: TesterNode, port: int, evidence: Path):
 
 
 @pytest.fixture(scope="package")
-def identity(request, dut: Dut, tester: TesterNode, lab_config: LabConfig):
+def identity(campaign, dut: Dut, tester: TesterNode, lab_config: LabConfig):
     claims = lab_config.declaration.identity
     if claims is None:
         pytest.skip("the declaration has no identity claims")
     services_config = lab_config.identity
     if services_config is None:
         pytest.skip("the lab config names no identity services (resolver, identifier service)")
-    context = request.config.stash[CONTEXT_KEY]
-    evidence = context.suite_evidence("identity")
+    evidence = campaign.suite_evidence("identity")
     journal = HttpJournal(evidence / "http.jsonl")
     addressing = UnitAddress(dut, tester)
     addressing.current()

@@ -24,7 +24,7 @@ from harness.ipv6.timers import DAD_PROBE_WAIT_S, DHCPV6_LEASE_WAIT_S, DHCPV6_ST
 from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import DnsServer
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import echo_until_reply, fresh_prefix, require_reachable
+from harness.lab.addressing import echo_until_reply, fresh_prefix, require_reachable
 from testsuites.ipv6.resolver import describe, look_up_until_asked
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("dhcpv6")]

@@ -16,7 +16,7 @@ from harness.ipv6.frames import any_reply_from, icmp_error, ipv6_from
 from harness.ipv6.timers import LINK_UP_ALLOWANCE_S, MAX_MULTICAST_SOLICIT, RETRANS_TIMER_S
 from harness.findings import advise, measure
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import echo_until_reply, require_reachable
+from harness.lab.addressing import echo_until_reply, require_reachable
 
 pytestmark = pytest.mark.needs_feature("ipv6")
 

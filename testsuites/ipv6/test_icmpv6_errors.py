@@ -20,7 +20,7 @@ from scapy.packet import Raw
 from harness.ipv6.frames import any_reply_from, describe, icmp_error, ipv6_from
 from harness.ipv6.timers import MAX_MULTICAST_SOLICIT, RETRANS_TIMER_S
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import echo_until_reply, require_reachable
+from harness.lab.addressing import echo_until_reply, require_reachable
 
 pytestmark = pytest.mark.needs_feature("ipv6")
 

@@ -22,7 +22,7 @@ from harness.ipv6.timers import (
 )
 from harness.findings import measure
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import dad_probe_in, restarted_link_solicitation
+from harness.lab.addressing import dad_probe_in, restarted_link_solicitation
 
 pytestmark = pytest.mark.needs_feature("ipv6")
 

@@ -8,7 +8,7 @@ from scapy.layers.inet6 import ICMPv6ND_NA, IPv6
 from harness.ipv6.frames import is_neighbor_advert, is_unicast_neighbor_solicitation, judge_solicited_na
 from harness.ipv6.timers import MAX_MULTICAST_SOLICIT, RETRANS_TIMER_S
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import echo_until_reply
+from harness.lab.addressing import echo_until_reply
 
 pytestmark = pytest.mark.needs_feature("ipv6")
 

@@ -16,8 +16,8 @@ from harness.ipv6.timers import (
     RTR_SOLICITATION_INTERVAL_S,
 )
 from harness.verdict import nonconformant
-from harness.plugin import restart_link
-from testsuites.ipv6.conftest import (
+from harness.lab.preparation import restart_link
+from harness.lab.addressing import (
     address_in_prefix, echo_until_reply, fresh_prefix, require_reachable, restarted_link_solicitation,
 )
 

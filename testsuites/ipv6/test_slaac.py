@@ -12,7 +12,7 @@ from harness.ipv6.frames import describe, judge_dad_probe, operates_ipv6, other_
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, RA_TO_DAD_PROBE_WAIT_S, RETRANS_TIMER_S
 from harness.findings import advise
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import (
+from harness.lab.addressing import (
     address_in_prefix, dad_probe_in, echo_until_reply, fresh_prefix, require_reachable, restarted_link_solicitation,
 )
 

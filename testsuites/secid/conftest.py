@@ -13,7 +13,7 @@ from harness.context import Dut
 from harness.drivers.hoststack import HostStack
 from harness.tester import TesterNode
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import UnitAddress
+from harness.lab.addressing import UnitAddress
 
 # The lab's login attempts come from addresses of their own (prefix::5ec:0:N),
 # so a unit's lockout of one source stops that source only.

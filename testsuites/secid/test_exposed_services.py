@@ -12,14 +12,15 @@ import allure
 import pytest
 from netaddr import IPAddress
 
-from harness.context import CONTEXT_KEY, Dut
+from harness.context import Dut
 from harness.drivers.hoststack import HostStack
-from harness.drivers.nmap import ScanResult, scan
+from harness.drivers.nmap import scan
+from harness.values.ports import ScanResult
 from harness.errors import HarnessError
 from harness.findings import advise
 from harness.secid import CLEARTEXT_LOGIN_PORTS, COMMON_UDP_PORTS, cleartext_greeting, undeclared
 from harness.verdict import nonconformant
-from testsuites.ipv6.conftest import configure_unit
+from harness.lab.addressing import configure_unit
 
 ALL_TCP_PORTS = "1-65535"
 # Lab allowances, not protocol timers: a full TCP scan of a unit under
@@ -49,7 +50,7 @@ def _greeting(stack: HostStack, address: IPAddress, port: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def exposure(request, dut: Dut, tester) -> Exposure:
+def exposure(campaign, dut: Dut, tester) -> Exposure:
     address = configure_unit(dut, tester)
     if address is None:
         return Exposure(None, {})
@@ -65,8 +66,7 @@ def exposure(request, dut: Dut, tester) -> Exposure:
             raise HarnessError(f"DUT lost during the port scan: {cause}")
         greetings = {port.port: _greeting(stack, address, port.port)
                      for port in result.in_state("open") if port.protocol == "tcp"}
-    context = request.config.stash[CONTEXT_KEY]
-    evidence = context.suite_evidence("secid")
+    evidence = campaign.suite_evidence("secid")
     evidence.mkdir(parents=True, exist_ok=True)
     for number, report in enumerate(result.reports, 1):
         (evidence / f"nmap-{number}.xml").write_text(report)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import allure
 import pytest
 
-from harness.context import CONTEXT_KEY
-from harness.drivers.sslyze_scan import TlsScan, scan_tls
+from harness.drivers.sslyze_scan import scan_tls
+from harness.values.tls import TlsScan
 from harness.errors import HarnessError
 from harness.secid import ACCEPTABLE_PROTOCOLS, weak_suites
 from harness.verdict import nonconformant
@@ -20,7 +20,7 @@ SCAN_ALLOWANCE_S = 600.0
 
 
 @pytest.fixture(scope="module")
-def tls_scans(request, _unit_on_stack, lab_config) -> dict[int, TlsScan]:
+def tls_scans(campaign, _unit_on_stack, lab_config) -> dict[int, TlsScan]:
     services = [service for service in lab_config.declaration.services if service.tls]
     if not services:
         pytest.skip("the declaration names no TLS service")
@@ -33,7 +33,7 @@ def tls_scans(request, _unit_on_stack, lab_config) -> dict[int, TlsScan]:
     cause = unit.dut.failure()
     if cause:
         raise HarnessError(f"DUT lost during the TLS scan: {cause}")
-    evidence = request.config.stash[CONTEXT_KEY].suite_evidence("secid")
+    evidence = campaign.suite_evidence("secid")
     evidence.mkdir(parents=True, exist_ok=True)
     for port, scan in scans.items():
         (evidence / f"sslyze-{port}.json").write_text(scan.report)

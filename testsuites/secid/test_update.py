@@ -14,7 +14,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from harness.config.models import UpdateClaims
-from harness.context import CONTEXT_KEY
 from harness.drivers.console import device_info, run_command
 from harness.drivers.update_server import UpdateServer
 from harness.errors import HarnessError
@@ -35,7 +34,7 @@ class UpdateLab:
 
 
 @pytest.fixture(scope="module")
-def updates(request, _unit_on_stack, lab_config):
+def updates(campaign, _unit_on_stack, lab_config):
     claims = lab_config.declaration.update
     if claims is None:
         pytest.skip("the declaration has no update mechanism")
@@ -48,7 +47,7 @@ def updates(request, _unit_on_stack, lab_config):
     except OSError as exc:
         listening.close()
         raise HarnessError(f"the update server cannot listen on [{unit.tester.global_address}]:{UPDATE_PORT}: {exc}") from exc
-    log = request.config.stash[CONTEXT_KEY].suite_evidence("secid") / "update-server.jsonl"
+    log = campaign.suite_evidence("secid") / "update-server.jsonl"
     server = UpdateServer(listening, log)
     try:
         yield UpdateLab(server, f"http://[{unit.tester.global_address}]:{UPDATE_PORT}", claims, str(log))

@@ -1,0 +1,1 @@
+"""The lab around the DUT: which driver serves which part of the lab config."""
