@@ -29,7 +29,7 @@ import yaml
 
 from harness.config import LabConfig, load_lab_config, write_lab_config
 from harness.evidence.records import read_records
-from harness.faultplan import CONFORMANT, SLOW_TESTS, ProfilePlan, ci_plan, full_plan, isolated_plan, suite_cases, uncovered
+from harness.faultplan import CONFORMANT, SLOW_TESTS, ProfilePlan, ci_plan, full_plan, isolated_plan, suite_cases, uncovered, within_cases
 from harness.process import NOTIFY_SOCKET_ENV, die_with_parent
 
 REPO = Path(__file__).resolve().parent.parent
@@ -207,8 +207,9 @@ def run_matrix(
     expectations = load_expectations()
     cases = {case: module for case, module in suite_cases(SUITES).items()
              if not suites or module.split("/")[0] in suites}
-    plans = [p for p in PLANS[plan_name](expectations, cases, load_tolerated())
-             if not profiles or p.profile in profiles]
+    plans = [p for p in PLANS[plan_name](expectations, cases, load_tolerated()) if not profiles or p.profile in profiles]
+    if suites:
+        plans = [p for p in (within_cases(plan, frozenset(cases)) for plan in plans) if p.cases]
     base = load_lab_config(BASE_CONFIG)
     gate = BootGate(CAMPAIGN_START_ALLOWANCE_S + base.dut.boot_timeout_s)
     reports.mkdir(parents=True, exist_ok=True)

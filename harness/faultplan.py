@@ -21,7 +21,7 @@ every case alone on the conformant DUT (plan "isolated")."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 CONFORMANT = "conformant"
@@ -139,3 +139,10 @@ def isolated_plan(expectations: Expectations, cases: dict[str, str],
 def uncovered(expectations: Expectations, cases: dict[str, str]) -> list[str]:
     """Cases no profile targets: their check is not proven able to fail."""
     return sorted(set(cases) - set(narrowest_profiles(expectations, cases)))
+
+
+def within_cases(plan: ProfilePlan, cases: frozenset[str]) -> ProfilePlan:
+    """The plan limited to `cases` (those of the suites chosen): a profile
+    named for a case of another suite runs nothing of it."""
+    planned = cases if plan.cases is None else plan.cases & cases
+    return replace(plan, cases=planned, must_fail=plan.must_fail & planned)

@@ -145,6 +145,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         judged_clause=nonconformance.clause if nonconformance else None,
         expected=nonconformance.expected if nonconformance else None,
         observed=nonconformance.observed if nonconformance else None,
+        judged_frame=nonconformance.frame if nonconformance else None,
         measurements=tuple(found.measurements),
         advisories=tuple(found.advisories),
     )

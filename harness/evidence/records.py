@@ -34,6 +34,7 @@ class VerdictRecord:
     judged_clause: str | None = None
     expected: str | None = None
     observed: str | None = None
+    judged_frame: int | None = None  # the frame judged: its number in the run's link.pcap (from 1)
     measurements: tuple[Measurement, ...] = field(default=())
     advisories: tuple[Advisory, ...] = field(default=())
 

@@ -71,7 +71,7 @@ def test_a_failure_on_the_markers_own_clause_fails_it():
 
 def test_records_keep_clause_expected_observed_measurements_and_advisories(tmp_path):
     full = replace(
-        record("a::t", "failed"), judged_clause="RFC4862-5.4.2", expected="a probe", observed="none",
+        record("a::t", "failed"), judged_clause="RFC4862-5.4.2", expected="a probe", observed="none", judged_frame=8,
         measurements=(Measurement("RS retransmission interval", 3.7, "s", low=3.6),),
         advisories=(Advisory("RFC4862-5.5.3", "EUI-64 IID"),),
     )
@@ -89,6 +89,33 @@ def test_clause_ids_have_one_spelling_the_catalogues():
     assert clause_label("RFC8415-18.2.10.1") == "RFC 8415 18.2.10.1"
     with pytest.raises(HarnessError):
         NonConformance("RFC 4862 5.4.2", "a", "b")  # the label is not an id
+
+
+def test_a_failure_points_at_the_frame_it_judged():
+    from harness.values.frames import Frame
+    from harness.verdict import NonConformance, expect_frame, expect_no_findings
+
+    probe = Frame(7, 0.0, "rx", b"")
+    with pytest.raises(NonConformance) as missing:
+        expect_frame(None, "RFC4862-5.4.2", "a DAD probe", "none")
+    assert (missing.value.clause, missing.value.observed, missing.value.frame) == ("RFC4862-5.4.2", "none", None)
+    assert expect_frame(probe, "RFC4862-5.4.2", "a DAD probe", "none") is probe
+    expect_no_findings([], "RFC4862-5.4.2", "a well-formed probe", probe)
+    with pytest.raises(NonConformance) as judged:
+        expect_no_findings(["hop limit 64", "source fe80::1"], "RFC4862-5.4.2", "a well-formed probe", probe)
+    assert judged.value.frame == 8  # Wireshark's number: the recorder counts from 0
+    assert str(judged.value) == ("RFC 4862 5.4.2: expected a well-formed probe; observed hop limit 64; "
+                                 "source fe80::1 (link.pcap frame 8)")
+
+
+def test_a_measurement_is_judged_by_its_own_limits():
+    from harness.verdict import NonConformance, expect_within
+
+    spacing = Measurement("RS retransmission interval", 3.7, "s", low=3.6)
+    assert expect_within(spacing, "RFC4861-6.3.7", "RSs at least 3.6 s apart") is spacing
+    with pytest.raises(NonConformance) as short:
+        expect_within(replace(spacing, value=1.2), "RFC4861-6.3.7", "RSs at least 3.6 s apart")
+    assert short.value.observed == "RS retransmission interval 1.2 s (limits 3.6 .. -)"
 
 
 def test_every_clause_id_the_suites_name_is_in_the_catalogue(repo):

@@ -5,7 +5,7 @@ untargeted cases of its module as controls."""
 from __future__ import annotations
 
 from harness.faultplan import (
-    CONFORMANT, SLOW_TESTS, ci_plan, full_plan, isolated_plan, narrowest_profiles, suite_cases, uncovered,
+    CONFORMANT, SLOW_TESTS, ci_plan, full_plan, isolated_plan, narrowest_profiles, suite_cases, uncovered, within_cases,
 )
 
 SLOW_TEST = sorted(SLOW_TESTS)[0]
@@ -96,3 +96,14 @@ def test_isolated_plan_runs_each_case_alone_on_the_conformant_dut():
     assert sorted(case for plan in plans for case in plan.cases) == sorted(CASES)
     assert {plan.profile for plan in plans} == {CONFORMANT} and not any(plan.must_fail for plan in plans)
     assert len({plan.shard for plan in plans}) == len(CASES)  # a campaign folder each
+
+
+def test_a_plan_limited_to_some_suites_runs_and_expects_only_their_cases():
+    one = frozenset(case for case, module in CASES.items() if module == "test_one.py")
+    plans = ci_plan(EXPECTATIONS, CASES) + full_plan(EXPECTATIONS, CASES)
+    limited = {(plan.profile, plan.shard, plan.cases is None): within_cases(plan, one) for plan in plans}
+    assert all(plan.cases <= one and plan.must_fail <= plan.cases for plan in limited.values())
+    # a-and-d proves test_d (of test_two.py) in the CI plan: limited, it runs none of it
+    assert limited[("a-and-d", "", False)].must_fail == frozenset()
+    # the full plan's "every case" becomes every case of the suites chosen
+    assert limited[("everything-off", "", True)].cases == one == limited[("everything-off", "", True)].must_fail

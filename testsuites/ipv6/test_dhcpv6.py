@@ -23,7 +23,7 @@ from harness.ipv6.frames import describe as describe_frame, is_dad_probe, sent_b
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, DHCPV6_LEASE_WAIT_S, DHCPV6_START_WAIT_S, SOL_TIMEOUT_S
 from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import DnsServer
-from harness.verdict import nonconformant
+from harness.verdict import expect_frame, expect_no_findings, nonconformant
 from harness.lab.addressing import echo_until_reply, fresh_prefix, require_reachable
 from testsuites.ipv6.resolver import describe, look_up_until_asked
 
@@ -91,13 +91,10 @@ def test_managed_flag_starts_a_solicit(dut, tester, server):
     address to ff02::1:2, naming itself and asking for an IA_NA."""
     mark = dut.recorder.mark()
     tester.router_advertisement(managed=True)
-    solicit = dut.recorder.wait_for(lambda p: is_solicit(p, dut.mac), DHCPV6_START_WAIT_S, since=mark)
-    if solicit is None:
-        nonconformant("RFC8415-18.2.1", f"a DHCPv6 Solicit within {DHCPV6_START_WAIT_S:.0f} s of an RA with M=1", "none")
+    solicit = expect_frame(dut.recorder.wait_for(lambda p: is_solicit(p, dut.mac), DHCPV6_START_WAIT_S, since=mark),
+                           "RFC8415-18.2.1", f"a DHCPv6 Solicit within {DHCPV6_START_WAIT_S:.0f} s of an RA with M=1", "none")
     note_option_request(solicit.packet)
-    findings = judge_solicit(solicit.packet)
-    if findings:
-        nonconformant("RFC8415-18.2.1", "a well-formed Solicit", "; ".join(findings))
+    expect_no_findings(judge_solicit(solicit.packet), "RFC8415-18.2.1", "a well-formed Solicit", solicit)
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.6")
@@ -107,18 +104,16 @@ def test_other_flag_alone_starts_an_information_request(dut, tester, server):
     option, and no Solicit for addresses the router did not offer."""
     mark = dut.recorder.mark()
     tester.router_advertisement(other=True)
-    request = dut.recorder.wait_for(lambda p: is_information_request(p, dut.mac), DHCPV6_START_WAIT_S, since=mark)
-    if request is None:
-        nonconformant(
-            "RFC8415-18.2.6", f"a DHCPv6 Information-request within {DHCPV6_START_WAIT_S:.0f} s of an RA with O=1, M=0", "none"
-        )
+    request = expect_frame(
+        dut.recorder.wait_for(lambda p: is_information_request(p, dut.mac), DHCPV6_START_WAIT_S, since=mark),
+        "RFC8415-18.2.6", f"a DHCPv6 Information-request within {DHCPV6_START_WAIT_S:.0f} s of an RA with O=1, M=0", "none",
+    )
     note_option_request(request.packet)
     findings = judge_information_request(request.packet)
     solicits = dut_messages(dut, mark, is_solicit)
     if solicits:
         findings.append(f"{len(solicits)} Solicit(s) although the RA had M=0")
-    if findings:
-        nonconformant("RFC8415-18.2.6", "an Information-request and nothing else", "; ".join(findings))
+    expect_no_findings(findings, "RFC8415-18.2.6", "an Information-request and nothing else", request)
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.10.1", "RFC8415-18.2.2", "RFC4862-5.4")

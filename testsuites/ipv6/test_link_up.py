@@ -21,7 +21,7 @@ from harness.ipv6.timers import (
     RTR_SOLICITATION_INTERVAL_S,
 )
 from harness.findings import measure
-from harness.verdict import nonconformant
+from harness.verdict import expect_frame, expect_no_findings, expect_within, nonconformant
 from harness.lab.addressing import dad_probe_in, restarted_link_solicitation
 
 pytestmark = pytest.mark.needs_feature("ipv6")
@@ -37,16 +37,12 @@ def test_dad_probe_for_link_local_address(dut, tester, link_up):
     NS from :: to the solicited-node group of the tentative address. An NS
     for the tentative address from any other source is still its probe, and
     judged as one."""
-    frame = dut.recorder.wait_for(dad_probe_in(dut, tester), DAD_PROBE_WAIT_S, since=link_up)
-    if frame is None:
-        nonconformant(
-            "RFC4862-5.4.2",
-            f"a DAD Neighbor Solicitation for a link-local address within {DAD_PROBE_WAIT_S:.0f} s of link-up",
-            "no DAD probe from the DUT",
-        )
-    findings = judge_dad_probe(frame.packet)
-    if findings:
-        nonconformant("RFC4862-5.4.2", "a well-formed DAD probe", "; ".join(findings))
+    frame = expect_frame(
+        dut.recorder.wait_for(dad_probe_in(dut, tester), DAD_PROBE_WAIT_S, since=link_up), "RFC4862-5.4.2",
+        f"a DAD Neighbor Solicitation for a link-local address within {DAD_PROBE_WAIT_S:.0f} s of link-up",
+        "no DAD probe from the DUT",
+    )
+    expect_no_findings(judge_dad_probe(frame.packet), "RFC4862-5.4.2", "a well-formed DAD probe", frame)
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC3810-5.2")
@@ -54,32 +50,24 @@ def test_dad_probe_for_link_local_address(dut, tester, link_up):
 def test_mldv2_report_after_link_up(dut, link_up):
     """RFC 3810 5.2 / RFC 4861 7.2.1: joining the solicited-node group sends an
     unsolicited MLDv2 report to ff02::16, hop limit 1, with a Router Alert."""
-    frame = dut.recorder.wait_for(lambda p: mld_report(p, dut.mac) is not None, MLD_REPORT_WAIT_S, since=link_up)
-    if frame is None:
-        nonconformant(
-            "RFC3810-5.2",
-            f"an unsolicited MLDv2 report within {MLD_REPORT_WAIT_S:.0f} s of link-up",
-            "no MLD report from the DUT",
-        )
-    findings = judge_mldv2_report(mld_report(frame.packet, dut.mac))
-    if findings:
-        nonconformant("RFC3810-5.2", "an MLDv2 report to ff02::16, hop limit 1, Router Alert", "; ".join(findings))
+    frame = expect_frame(
+        dut.recorder.wait_for(lambda p: mld_report(p, dut.mac) is not None, MLD_REPORT_WAIT_S, since=link_up),
+        "RFC3810-5.2", f"an unsolicited MLDv2 report within {MLD_REPORT_WAIT_S:.0f} s of link-up",
+        "no MLD report from the DUT",
+    )
+    expect_no_findings(judge_mldv2_report(mld_report(frame.packet, dut.mac)), "RFC3810-5.2",
+                       "an MLDv2 report to ff02::16, hop limit 1, Router Alert", frame)
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4861-6.3.7")
 def test_router_solicitation_after_link_up(dut, link_up):
     """RFC 4861 6.3.7: a host sends a Router Solicitation to ff02::2 when its
     interface becomes enabled, rather than waiting for a periodic RA."""
-    frame = restarted_link_solicitation(dut)
-    if frame is None:
-        nonconformant(
-            "RFC4861-6.3.7",
-            f"a Router Solicitation within {ROUTER_SOLICITATION_WAIT_S:.0f} s of link-up",
-            "no Router Solicitation from the DUT",
-        )
-    findings = judge_router_solicitation(frame.packet)
-    if findings:
-        nonconformant("RFC4861-6.3.7", "an RS to ff02::2 with hop limit 255", "; ".join(findings))
+    frame = expect_frame(
+        restarted_link_solicitation(dut), "RFC4861-6.3.7",
+        f"a Router Solicitation within {ROUTER_SOLICITATION_WAIT_S:.0f} s of link-up", "no Router Solicitation from the DUT",
+    )
+    expect_no_findings(judge_router_solicitation(frame.packet), "RFC4861-6.3.7", "an RS to ff02::2 with hop limit 255", frame)
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4861-6.3.7")
@@ -97,13 +85,10 @@ def test_router_solicitations_are_spaced_by_the_interval(dut, link_up):
         nonconformant(
             "RFC4861-6.3.7", f"a retransmitted Router Solicitation within {SECOND_RS_WAIT_S:.0f} s of the first", "none"
         )
-    spacing = measure("RS retransmission interval", second.time - first.time, "s", low=MIN_RS_SPACING_S)
-    if not spacing.within_limits:
-        nonconformant(
-            "RFC4861-6.3.7",
-            f"retransmitted RSs at least {MIN_RS_SPACING_S:.1f} s apart (RFC 7559 2 randomisation allowed)",
-            f"{spacing.value:.2f} s between the first two",
-        )
+    expect_within(
+        measure("RS retransmission interval", second.time - first.time, "s", low=MIN_RS_SPACING_S), "RFC4861-6.3.7",
+        f"retransmitted RSs at least {MIN_RS_SPACING_S:.1f} s apart (RFC 7559 2 randomisation allowed)", second,
+    )
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC3810-8")

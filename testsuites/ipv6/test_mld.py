@@ -6,7 +6,7 @@ from scapy.layers.inet6 import ICMPv6MLQuery2, IPv6, IPv6ExtHdrHopByHop, RouterA
 from harness.ipv6.frames import judge_mldv2_report, mld_report
 from harness.ipv6.timers import LINK_UP_ALLOWANCE_S
 from harness.findings import measure
-from harness.verdict import nonconformant
+from harness.verdict import expect_frame, expect_no_findings
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("mldv2")]
 
@@ -25,11 +25,9 @@ def test_general_query_is_answered_with_an_mldv2_report(dut, tester):
     mark = dut.recorder.mark()
     tester.send_multicast(query)
     allowed = MAX_RESPONSE_DELAY_MS / 1000 + LINK_UP_ALLOWANCE_S
-    frame = dut.recorder.wait_for(lambda p: mld_report(p, dut.mac) is not None, allowed, since=mark)
-    if frame is None:
-        nonconformant("RFC3810-6.2", f"a report within {MAX_RESPONSE_DELAY_MS} ms of a General Query", "none")
+    frame = expect_frame(dut.recorder.wait_for(lambda p: mld_report(p, dut.mac) is not None, allowed, since=mark),
+                         "RFC3810-6.2", f"a report within {MAX_RESPONSE_DELAY_MS} ms of a General Query", "none")
     sent = dut.recorder.frames(mark, mark + 1)[0].time
     measure("General Query response delay", frame.time - sent, "s", high=allowed)
-    findings = judge_mldv2_report(mld_report(frame.packet, dut.mac))
-    if findings:
-        nonconformant("RFC3810-6.2", "an MLDv2 report to ff02::16, hop limit 1, Router Alert", "; ".join(findings))
+    expect_no_findings(judge_mldv2_report(mld_report(frame.packet, dut.mac)), "RFC3810-6.2",
+                       "an MLDv2 report to ff02::16, hop limit 1, Router Alert", frame)

@@ -7,7 +7,7 @@ from scapy.layers.inet6 import ICMPv6ND_NA, IPv6
 
 from harness.ipv6.frames import is_neighbor_advert, is_unicast_neighbor_solicitation, judge_solicited_na
 from harness.ipv6.timers import MAX_MULTICAST_SOLICIT, RETRANS_TIMER_S
-from harness.verdict import nonconformant
+from harness.verdict import expect_frame, expect_no_findings, nonconformant
 from harness.lab.addressing import echo_until_reply
 
 pytestmark = pytest.mark.needs_feature("ipv6")
@@ -34,17 +34,14 @@ def solicit(dut, tester, target, **ns_args):
 def test_solicited_na_for_link_local_address(dut, tester, dut_link_local):
     """RFC 4861 7.2.4: a node answers an NS for its own address with a
     solicited NA (S=1; R=0 from a host) carrying its link-layer address."""
-    frame = solicit(dut, tester, dut_link_local)
-    if frame is None:
-        nonconformant(
-            "RFC4861-7.2.4",
-            f"a Neighbor Advertisement for {dut_link_local} after {MAX_MULTICAST_SOLICIT} solicitations "
-            f"{RETRANS_TIMER_S:.0f} s apart",
-            "no answer",
-        )
-    findings = judge_solicited_na(frame.packet, dut.mac, str(tester.link_local))
-    if findings:
-        nonconformant("RFC4861-7.2.4", "a solicited NA with S=1, R=0 and the target link-layer address", "; ".join(findings))
+    frame = expect_frame(
+        solicit(dut, tester, dut_link_local), "RFC4861-7.2.4",
+        f"a Neighbor Advertisement for {dut_link_local} after {MAX_MULTICAST_SOLICIT} solicitations "
+        f"{RETRANS_TIMER_S:.0f} s apart",
+        "no answer",
+    )
+    expect_no_findings(judge_solicited_na(frame.packet, dut.mac, str(tester.link_local)), "RFC4861-7.2.4",
+                       "a solicited NA with S=1, R=0 and the target link-layer address", frame)
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4861-7.2.4")

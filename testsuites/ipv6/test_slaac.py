@@ -11,7 +11,7 @@ from harness.ipv6.addresses import ALL_NODES, IidKind, iid_kind
 from harness.ipv6.frames import describe, judge_dad_probe, operates_ipv6, other_mac_note
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, RA_TO_DAD_PROBE_WAIT_S, RETRANS_TIMER_S
 from harness.findings import advise
-from harness.verdict import nonconformant
+from harness.verdict import expect_frame, expect_no_findings, nonconformant
 from harness.lab.addressing import (
     address_in_prefix, dad_probe_in, echo_until_reply, fresh_prefix, require_reachable, restarted_link_solicitation,
 )
@@ -48,11 +48,9 @@ def test_dad_probe_for_global_address(dut, slaac):
     the SLAAC address included."""
     if slaac.address is None:
         nonconformant("RFC4862-5.5.3", f"an address in {slaac.prefix}", "none formed")
-    if slaac.dad_probe is None:
-        nonconformant("RFC4862-5.4", f"a DAD probe for {slaac.address} before using it", "the address was used unprobed")
-    findings = judge_dad_probe(slaac.dad_probe.packet)
-    if findings:
-        nonconformant("RFC4862-5.4.2", f"a well-formed DAD probe for {slaac.address}", "; ".join(findings))
+    probe = expect_frame(slaac.dad_probe, "RFC4862-5.4", f"a DAD probe for {slaac.address} before using it",
+                         "the address was used unprobed")
+    expect_no_findings(judge_dad_probe(probe.packet), "RFC4862-5.4.2", f"a well-formed DAD probe for {slaac.address}", probe)
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4443-4.2")
