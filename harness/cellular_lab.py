@@ -10,7 +10,7 @@ from pathlib import Path
 
 from harness.config import LabConfig
 from harness.drivers.at_dialects import DIALECTS
-from harness.drivers.cellular_emulators import CellularEmulators
+from harness.drivers.emulator_processes import CellularEmulators
 from harness.drivers.modem import ATChannel
 from harness.drivers.nas_trace import NasTraceRecorder
 from harness.errors import HarnessError

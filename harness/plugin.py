@@ -34,7 +34,7 @@ from harness.lab.machines import make_machine
 from harness.lab.preparation import restart_link
 from harness.ordering import case_order, reorder
 from harness.process import notify_booted
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 
 if TYPE_CHECKING:
     from harness.cellular_lab import CellularLab

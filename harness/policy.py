@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from harness.captures import CaptureError
 from harness.cellular.errors import ATParseError, GsmtapError, NASDecodeError, TraceError
-from harness.data.catalogue import CatalogueInvalid
+from harness.data.important_data import CatalogueInvalid
 from harness.values.tls import TlsReportMalformed
 from harness.identity.bidauth import InvalidResponse
 from harness.identity.errors import InvalidDid, InvalidDocument, InvalidPublicKey, InvalidSignature, LabelUnreadable

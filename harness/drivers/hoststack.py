@@ -29,7 +29,7 @@ from harness.values.frames import Frame
 from harness.drivers.netns_helper import IP_COMMAND_TIMEOUT_S, SOCKET_REQUEST, TAP_NAME
 from harness.errors import HarnessError, LinkError
 from harness.process import die_with_parent
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 
 HELPER_START_TIMEOUT_S = 15.0
 HELPER_EXIT_TIMEOUT_S = 5.0

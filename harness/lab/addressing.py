@@ -16,7 +16,7 @@ from harness.ipv6.addresses import in_prefix, ip, is_link_local
 from harness.ipv6.frames import any_reply_from, is_dad_probe, is_router_solicitation
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, RETRANS_TIMER_S, ROUTER_SOLICITATION_WAIT_S
 from harness.lab.preparation import restart_link
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 from harness.values.frames import Frame
 
 # A tentative address answers nothing (RFC 4862 5.4): echo once per

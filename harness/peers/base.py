@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.values.frames import Frame
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 
 
 class Peer:

@@ -32,7 +32,7 @@ from scapy.layers.l2 import Ether
 from harness.values.frames import Frame
 from harness.ipv6.dhcpv6 import CLIENT_PORT, SERVER_PORT, client_message
 from harness.peers.base import Peer
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 
 # RFC 8415 21.4 / 21.6 lifetimes a server would give; long enough to outlast a case.
 T1_S, T2_S = 1800, 2880

@@ -14,7 +14,7 @@ from harness.values.frames import Frame
 from harness.ipv6.addresses import ip
 from harness.ipv6.frames import sent_by
 from harness.peers.base import Peer
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 
 DNS_PORT = 53
 ANSWER_ADDRESS = "2001:db8:53::1"

@@ -18,7 +18,7 @@ from harness.drivers.link import FrameRecorder
 from harness.drivers.qemu import QemuMachine
 from harness.context import Dut
 from harness.ipv6.frames import any_reply_from
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 from harness.lab.addressing import configure_by_router
 
 HTTP_PORT = 8080

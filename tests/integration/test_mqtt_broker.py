@@ -15,7 +15,7 @@ from harness.drivers.lab_ca import make_lab_tls
 from harness.drivers.link import FrameRecorder
 from harness.drivers import mqtt_broker
 from harness.drivers.mqtt_broker import CUT_MARK, MAX_RECORD_BYTES, BrokerError, BrokerListener, MqttBroker
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 
 ABROAD = "2001:db8:ffff::10"
 CLIENT_TIMEOUT_S = 20.0

@@ -11,7 +11,7 @@ from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
 from harness.config import load_lab_config
-from harness.data.catalogue import CatalogueInvalid, inventory_differences, parse_catalogue, reported_differences
+from harness.data.important_data import CatalogueInvalid, inventory_differences, parse_catalogue, reported_differences
 from harness.data.flows import Flow, opened_flows
 from harness.data.inventory import item_of, payload_object, topic_matches, undeclared_fields
 from harness.data.personal import find_personal

@@ -151,7 +151,7 @@ def _exchange(body: str, status: int = 200):
 @given(json_texts([UNIVERSAL, UNIVERSAL_ERROR, BIF_ANSWER, HANDLE_ANSWER]),
        st.sampled_from([200, 400, 404, 406, 410, 500, 501]))
 def test_resolver_answers(body, status):
-    from harness.drivers.resolver import BifResolver, HandleResolver, ResolverAnswerError, UniversalResolver
+    from harness.drivers.did_resolver import BifResolver, HandleResolver, ResolverAnswerError, UniversalResolver
 
     exchange = _exchange(body, status)
     for read, name in ((UniversalResolver.read, DID), (BifResolver.read, BID), (HandleResolver.read, "88.608.8889/X")):

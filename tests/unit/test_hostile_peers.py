@@ -13,7 +13,7 @@ from netaddr import IPAddress, IPNetwork
 from harness.drivers.link import FrameRecorder
 from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import DnsServer
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 from tests.integration.test_mqtt_broker import NowhereLink
 from tests.mutations import HOSTILE, mutated_bytes
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.data.catalogue import CatalogueInvalid, parse_catalogue
+from harness.data.important_data import CatalogueInvalid, parse_catalogue
 from harness.data.inventory import payload_object, topic_matches
 from harness.data.personal import find_personal
 from harness.drivers.nmap import ScanError

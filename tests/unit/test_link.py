@@ -219,7 +219,7 @@ def test_the_tester_skips_tcp_and_udp_frames_without_dissecting_them_but_not_icm
     from scapy.layers.inet import TCP, UDP
     from scapy.layers.inet6 import ICMPv6ND_NS, IPv6ExtHdrHopByHop
 
-    from harness.tester import _may_be_icmpv6
+    from harness.lab.tester import _may_be_icmpv6
 
     assert _may_be_icmpv6(bytes(Ether() / IPv6() / ICMPv6ND_NS(tgt="fe80::1")))
     assert _may_be_icmpv6(bytes(Ether() / IPv6() / IPv6ExtHdrHopByHop() / ICMPv6ND_NS(tgt="fe80::1")))

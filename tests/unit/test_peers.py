@@ -34,7 +34,7 @@ from scapy.layers.l2 import Ether
 from harness.ipv6.dhcpv6 import judge_information_request, judge_solicit, missing_requested_options
 from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import ANSWER_ADDRESS, DnsServer
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 
 DUT_MAC = "52:54:00:12:34:56"
 DUT_LINK_LOCAL = "fe80::5054:ff:fe12:3456"
@@ -147,7 +147,7 @@ def test_option_request_advisory_names_the_missing_codes():
 
 
 def test_the_testers_claims_are_live_and_refuse_what_is_no_ipv6_address():
-    from harness.tester import ClaimedAddresses
+    from harness.lab.tester import ClaimedAddresses
 
     claims = ClaimedAddresses({IPAddress("fe80::1")})
     later = IPAddress("2001:db8::a5")

@@ -13,7 +13,7 @@ import pytest
 
 from fixtures.identity.services import IdentityServices
 from harness.drivers.http import HttpJournal, HttpUnreachable, request
-from harness.drivers.resolver import BifResolver, HandleResolver, ResolverAnswerError, UniversalResolver
+from harness.drivers.did_resolver import BifResolver, HandleResolver, ResolverAnswerError, UniversalResolver
 from harness.identity.document import parse_document
 
 DID = "did:bid:efnVUgqQFfYeu97ABf6sGm3WFtVXHZB2"

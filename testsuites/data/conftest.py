@@ -23,7 +23,7 @@ from harness.drivers.hoststack import HostStack
 from harness.drivers.lab_ca import make_lab_tls
 from harness.drivers.mqtt_broker import BrokerListener, MqttBroker, ReceivedMessage
 from harness.errors import HarnessError
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 from harness.verdict import nonconformant
 from harness.lab.addressing import configure_unit
 

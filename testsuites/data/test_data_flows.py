@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.data.catalogue import CatalogueInvalid, inventory_differences, parse_catalogue, reported_differences
+from harness.data.important_data import CatalogueInvalid, inventory_differences, parse_catalogue, reported_differences
 from harness.data.flows import Flow
 from harness.data.inventory import item_of, payload_object, topic_matches, undeclared_fields
 from harness.data.personal import find_personal

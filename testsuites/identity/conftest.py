@@ -25,14 +25,14 @@ from harness.drivers.console import device_info, run_command
 from harness.drivers.hoststack import HostStack
 from harness.drivers.http import HttpExchange, HttpJournal, HttpUnreachable, default_connect
 from harness.drivers.http import request as http_request
-from harness.drivers.resolver import BifResolver, HandleResolver, Resolution, UniversalResolver
+from harness.drivers.did_resolver import BifResolver, HandleResolver, Resolution, UniversalResolver
 from harness.errors import HarnessError
 from harness.identity import bidauth
 from harness.identity.document import DidDocument, parse_document
 from harness.identity.errors import IdentityError
 from harness.identity.keys import PublicKey
 from harness.identity.methods import bif_public_key_hex, did_bid
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 from harness.verdict import nonconformant
 from harness.lab.addressing import UnitAddress
 

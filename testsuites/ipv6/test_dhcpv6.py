@@ -25,7 +25,7 @@ from harness.peers.dhcpv6_server import Dhcpv6Server
 from harness.peers.dns_server import DnsServer
 from harness.verdict import expect_frame, expect_no_findings, nonconformant
 from harness.lab.addressing import echo_until_reply, fresh_prefix, require_reachable
-from testsuites.ipv6.resolver import describe, look_up_until_asked
+from testsuites.ipv6.dns_lookups import describe, look_up_until_asked
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("dhcpv6")]
 

@@ -7,7 +7,7 @@ import pytest
 
 from harness.peers.dns_server import DnsServer
 from harness.verdict import nonconformant
-from testsuites.ipv6.resolver import describe, look_up_until_asked
+from testsuites.ipv6.dns_lookups import describe, look_up_until_asked
 
 pytestmark = [
     pytest.mark.needs_feature("ipv6"),

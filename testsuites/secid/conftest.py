@@ -11,7 +11,7 @@ from netaddr import IPAddress, IPNetwork
 
 from harness.context import Dut
 from harness.drivers.hoststack import HostStack
-from harness.tester import TesterNode
+from harness.lab.tester import TesterNode
 from harness.verdict import nonconformant
 from harness.lab.addressing import UnitAddress
 
