@@ -14,6 +14,7 @@ from harness.drivers.emulator_processes import CellularEmulators
 from harness.drivers.modem import ATChannel
 from harness.drivers.nas_trace import NasTraceRecorder
 from harness.errors import HarnessError
+from harness.evidence.atomic import write_atomically, write_text_atomically
 from harness.instruments.callbox import Callbox
 from harness.instruments.cmw import DRIVERS
 from harness.instruments.emulated_cmw import EmulatedCmwCallbox
@@ -42,6 +43,15 @@ class CellularLab:
         if self.emulators is not None and (reason := self.emulators.failure()):
             return reason
         return self.modem.failure or self.trace.failure
+
+    def write_slices(self, folder: Path, started: float, ended: float) -> list[Path]:
+        """A test's share of the AT transcript, the SCPI log and the NAS trace."""
+        return [
+            write_text_atomically(folder / "at-transcript.log", self.modem.transcript_between(started, ended)),
+            write_text_atomically(folder / "scpi.log", self.callbox.log_between(started, ended)),
+            write_atomically(folder / "nas-trace.pcap",
+                             lambda temporary: self.trace.write_slice(temporary, started, ended)),
+        ]
 
     def close(self) -> None:
         for closer in (self.modem.close, self.callbox.close, self.trace.close):

@@ -13,6 +13,9 @@ import pytest
 from harness.config import LabConfig
 from harness.drivers.link import FrameRecorder
 from harness.drivers.machine import Machine
+from harness.evidence.atomic import write_atomically, write_text_atomically
+from harness.evidence.slices import SliceSource
+from harness.values.frames import write_pcap
 
 
 @dataclass
@@ -29,6 +32,8 @@ class CampaignContext:
     # Extra emulator arguments the lab adds to the DUT (the cellular lab's module and PDN wiring).
     machine_args: list[str] = field(default_factory=list)
     dut: Dut | None = None  # the session's DUT, while booted (revived before each test that needs it)
+    # Recorded streams by the fixture that hands them out; the collector slices them per test.
+    slice_sources: dict[str, SliceSource] = field(default_factory=dict)
 
     @property
     def _worker_suffix(self) -> str:
@@ -64,8 +69,6 @@ class CampaignContext:
 
 
 CONTEXT_KEY = pytest.StashKey[CampaignContext]()
-# The session's cellular lab (harness.cellular_lab.CellularLab), while open.
-CELLULAR_KEY = pytest.StashKey[object]()
 
 
 @dataclass
@@ -113,6 +116,15 @@ class Dut:
         self.generation += 1
         for listener in self._revived_listeners:
             listener()
+
+    def write_slices(self, folder: Path, started: float, ended: float) -> list[Path]:
+        """A test's share of the link capture and the console transcript."""
+        frames = self.recorder.frames_between(started, ended)
+        written = [write_atomically(folder / "capture.pcap", lambda temporary: write_pcap(temporary, frames))]
+        if self.console is not None:
+            transcript = self.console.transcript_between(started, ended)
+            written.append(write_text_atomically(folder / "console.log", transcript))
+        return written
 
     @property
     def mac(self) -> str:

@@ -19,7 +19,7 @@ import pytest
 
 from harness.clauses import catalogue, use_catalogue
 from harness.config import LabConfig, load_lab_config
-from harness.context import CELLULAR_KEY, CONTEXT_KEY, CampaignContext, Dut
+from harness.context import CONTEXT_KEY, CampaignContext, Dut
 from harness.drivers.console import Completion
 from harness.drivers.hoststack import HostStack
 from harness.drivers.link import FrameRecorder
@@ -152,11 +152,11 @@ def cellular(request: pytest.FixtureRequest) -> Iterator[CellularLab]:
     suffix = f"-{context.worker}" if context.worker else ""
     lab = open_cellular_lab(context.config, context.evidence_dir / f"cellular{suffix}")
     context.machine_args = lab.qemu_args
-    request.config.stash[CELLULAR_KEY] = lab
+    context.slice_sources["cellular"] = lab
     try:
         yield lab
     finally:
-        del request.config.stash[CELLULAR_KEY]
+        del context.slice_sources["cellular"]
         lab.close()
 
 
@@ -208,9 +208,11 @@ def dut(request: pytest.FixtureRequest) -> Iterator[Dut]:
         request.getfixturevalue("cellular")  # the module must listen before QEMU connects to it
     dut = Dut(context.config, *_boot(context))
     context.dut = dut
+    context.slice_sources["dut"] = dut
     try:
         yield dut
     finally:
+        del context.slice_sources["dut"]
         context.dut = None
         _shut_down(dut.machine, dut.recorder)
 

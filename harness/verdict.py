@@ -12,7 +12,7 @@ from typing import NoReturn
 import allure
 
 from harness.clauses import clause_label
-from harness.findings import Measurement
+from harness.observations import Measurement
 from harness.values.frames import Frame
 
 

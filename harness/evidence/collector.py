@@ -11,18 +11,18 @@ from typing import Iterator
 import allure
 import pytest
 
-from harness import findings
-from harness.context import CELLULAR_KEY, CONTEXT_KEY, Dut
-from harness.values.frames import write_pcap
-from harness.evidence.atomic import write_atomically, write_text_atomically
+from harness.context import CONTEXT_KEY, Dut
 from harness.evidence.records import NODEID_LABEL, RECORD_NAME, VerdictRecord, write_record
+from harness.evidence.slices import attachment_type
 from harness.malformed import MalformedInput
+from harness.observations import Observations
 from harness.verdict import NonConformance
 
 MESSAGE_CHARS = 4000
 
 _SLICE_START = pytest.StashKey[float]()
 _PHASES = pytest.StashKey[dict]()  # when -> (report, excinfo) of each phase run so far
+_OBSERVATIONS = pytest.StashKey[Observations]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -32,51 +32,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.allure_label(item.nodeid, label_type=NODEID_LABEL))
 
 
+@pytest.fixture
+def observations(request: pytest.FixtureRequest) -> Observations:
+    """This test's measurements and advisories, kept in its item's stash."""
+    return request.node.stash[_OBSERVATIONS]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # The slice starts with setup: fixtures send stimuli (link restart, RA).
     item.stash[_SLICE_START] = time.time()
-    findings.begin()
+    item.stash[_OBSERVATIONS] = Observations()
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
-    """Attach the test's own slice of the capture and console transcript to
-    its result, whatever its outcome: from its setup to the end of its
-    teardown, whose stimuli (a reboot, a restored setting) and the DUT's
-    answers to them belong to it. A test skipped at setup ran nothing."""
+    """Attach the test's own slice of every recorded stream it used (the
+    campaign's registered slice sources: the DUT's capture and console, the
+    cellular lab's AT, SCPI and NAS logs) to its result, whatever its
+    outcome: from its setup to the end of its teardown, whose stimuli (a
+    reboot, a restored setting) and the DUT's answers to them belong to it.
+    A test skipped at setup ran nothing."""
     yield
     setup = item.stash.get(_PHASES, {}).get("setup")
-    if CONTEXT_KEY not in item.config.stash or setup is None or setup[0].skipped:
+    context = item.config.stash.get(CONTEXT_KEY, None)
+    if context is None or setup is None or setup[0].skipped:
         return
     started, ended = item.stash[_SLICE_START], time.time()
-    folder = item.config.stash[CONTEXT_KEY].tests_dir / _safe_name(item.nodeid)
-    cellular = item.config.stash.get(CELLULAR_KEY, None)
-    if cellular is not None and "cellular" in item.fixturenames:
-        _attach_cellular_slices(cellular, folder, started, ended)
-    dut: Dut | None = (getattr(item, "funcargs", None) or {}).get("dut")
-    if dut is None:
-        return
-    frames = dut.recorder.frames_between(started, ended)
-    pcap = write_atomically(folder / "capture.pcap", lambda temporary: write_pcap(temporary, frames))
-    allure.attach.file(str(pcap), name="capture.pcap", attachment_type=allure.attachment_type.PCAP)
-    if dut.console is not None:
-        transcript = dut.console.transcript_between(started, ended)
-        write_text_atomically(folder / "console.log", transcript)
-        allure.attach(transcript, name="console.log", attachment_type=allure.attachment_type.TEXT)
-
-
-def _attach_cellular_slices(cellular, folder, started: float, ended: float) -> None:
-    """The AT transcript, the SCPI log and the NAS trace of this test."""
-    at_log = cellular.modem.transcript_between(started, ended)
-    write_text_atomically(folder / "at-transcript.log", at_log)
-    allure.attach(at_log, name="at-transcript.log", attachment_type=allure.attachment_type.TEXT)
-    scpi = cellular.callbox.log_between(started, ended)
-    write_text_atomically(folder / "scpi.log", scpi)
-    allure.attach(scpi, name="scpi.log", attachment_type=allure.attachment_type.TEXT)
-    trace = write_atomically(folder / "nas-trace.pcap",
-                             lambda temporary: cellular.trace.write_slice(temporary, started, ended))
-    allure.attach.file(str(trace), name="nas-trace.pcap", attachment_type=allure.attachment_type.PCAP)
+    folder = context.tests_dir / _safe_name(item.nodeid)
+    used = getattr(item, "funcargs", None) or {}
+    for fixture, source in list(context.slice_sources.items()):
+        if fixture in used:
+            for path in source.write_slices(folder, started, ended):
+                allure.attach.file(str(path), name=path.name, attachment_type=attachment_type(path))
 
 
 def _judged(error: MalformedInput) -> None:
@@ -119,7 +107,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if report.when != "teardown" or context is None:
         return
     status, message, nonconformance = _verdict(phases)
-    found = findings.end()
+    found = item.stash.get(_OBSERVATIONS, None) or Observations()
     dut: Dut | None = getattr(item, "funcargs", {}).get("dut")
     if status == "broken" and dut is not None:
         # The error the test saw may be a symptom (a console gone); name the DUT's own state too.

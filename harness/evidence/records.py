@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from harness.evidence.atomic import write_text_atomically
-from harness.findings import Advisory, Measurement
+from harness.observations import Advisory, Measurement
 
 RECORD_NAME = "result.json"
 # The allure label that carries the test's pytest node id (parameters

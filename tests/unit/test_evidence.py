@@ -17,7 +17,7 @@ from harness.evidence.catalogue import load_catalogue
 CATALOGUE = Path(__file__).resolve().parents[2] / "testsuites" / "requirements.yaml"
 from harness.evidence.records import VerdictRecord, read_records, write_record
 from harness.evidence.traceability import INCONCLUSIVE, NOT_COVERED, build_matrix, combine
-from harness.findings import Advisory, Measurement
+from harness.observations import Advisory, Measurement
 
 
 def record(nodeid: str, status: str, clauses=("RFC4862-5.4.2",), point="AP-IPV6") -> VerdictRecord:

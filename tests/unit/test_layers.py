@@ -15,7 +15,7 @@ LAB_SIDE = ("harness.drivers", "harness.instruments", "harness.peers", "harness.
             "harness.context", "harness.cellular_lab", "fixtures", "testsuites")
 # Pure layers: judged knowledge, verdicts, evidence, value types.
 PURE = ("harness.ipv6", "harness.cellular", "harness.identity", "harness.data", "harness.values",
-        "harness.evidence", "harness.verdict", "harness.findings", "harness.clauses", "harness.malformed",
+        "harness.evidence", "harness.verdict", "harness.observations", "harness.clauses", "harness.malformed",
         "harness.errors", "harness.policy", "harness.secid", "harness.access")
 # The collector gathers each resource's evidence slice: it reads the campaign context.
 PURE_EXCEPTIONS = {("harness.evidence.collector", "harness.context")}

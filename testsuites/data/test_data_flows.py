@@ -14,23 +14,22 @@ from harness.data.important_data import CatalogueInvalid, inventory_differences,
 from harness.data.flows import Flow
 from harness.data.inventory import item_of, payload_object, topic_matches, undeclared_fields
 from harness.data.personal import find_personal
-from harness.findings import advise
 from harness.verdict import nonconformant
 
-def _advise_unseen(window) -> None:
+def _advise_unseen(window, observations) -> None:
     seen = {item.name for m in window.messages if (item := item_of(m.topic, window.inventory.items))}
     for item in window.inventory.items:
         if item.name not in seen:
-            advise("GBT43697-5", f"declared item {item.name!r} ({item.topic}) did not arrive during the window")
+            observations.advise("GBT43697-5", f"declared item {item.name!r} ({item.topic}) did not arrive during the window")
     if not window.complete:
-        advise("GBT43697-5", f"the window ended at its bound ({window.inventory.window_timeout_s} s) before every "
+        observations.advise("GBT43697-5", f"the window ended at its bound ({window.inventory.window_timeout_s} s) before every "
                              "item had arrived twice")
 
 @pytest.mark.requirement("AP-DATA", "DATA-FLOWS")
-def test_every_observed_flow_is_declared(window):
+def test_every_observed_flow_is_declared(window, observations):
     declared = {Flow(window.endpoints[d.endpoint].address, "tcp", d.port)
                 for item in window.inventory.items for d in item.destinations}
-    _advise_unseen(window)
+    _advise_unseen(window, observations)
     extra = [flow for flow in window.flows if flow not in declared]
     if extra:
         nonconformant("DATA-FLOWS", "flows only to declared destinations: " + ", ".join(map(str, sorted(declared))),

@@ -10,7 +10,6 @@ import pytest
 from scapy.layers.dhcp6 import DHCP6_Reply, DHCP6OptIAAddress
 from scapy.layers.inet6 import IPv6
 
-from harness.findings import advise
 from harness.ipv6.addresses import ip
 from harness.ipv6.dhcpv6 import (
     is_information_request,
@@ -68,11 +67,11 @@ def dut_messages(dut, since: int, match) -> list:
     return [f.packet for f in dut.recorder.frames(since) if f.direction == "rx" and match(f.packet, dut.mac)]
 
 
-def note_option_request(packet) -> None:
+def note_option_request(packet, observations) -> None:
     """Advisory (not a failure): options RFC 8415 wants requested that are not."""
     missing = missing_requested_options(packet)
     if missing:
-        advise(
+        observations.advise(
             "RFC8415-18.2.1",
             f"the Option Request option lacks {', '.join(map(str, missing))} "
             "(RFC 8415 18.2.1 / 18.2.6, from RFC 7083); an RFC 3315-era client does not ask for them.",
@@ -85,7 +84,7 @@ def wait_for_server_reply(dut, tester, since: int, timeout: float):
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.1")
-def test_managed_flag_starts_a_solicit(dut, tester, server):
+def test_managed_flag_starts_a_solicit(dut, tester, server, observations):
     """RFC 4861 4.2 / RFC 8415 18.2.1: an RA with M=1 says addresses are
     available by DHCPv6; the client sends a Solicit from its link-local
     address to ff02::1:2, naming itself and asking for an IA_NA."""
@@ -93,12 +92,12 @@ def test_managed_flag_starts_a_solicit(dut, tester, server):
     tester.router_advertisement(managed=True)
     solicit = expect_frame(dut.recorder.wait_for(lambda p: is_solicit(p, dut.mac), DHCPV6_START_WAIT_S, since=mark),
                            "RFC8415-18.2.1", f"a DHCPv6 Solicit within {DHCPV6_START_WAIT_S:.0f} s of an RA with M=1", "none")
-    note_option_request(solicit.packet)
+    note_option_request(solicit.packet, observations)
     expect_no_findings(judge_solicit(solicit.packet), "RFC8415-18.2.1", "a well-formed Solicit", solicit)
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8415-18.2.6")
-def test_other_flag_alone_starts_an_information_request(dut, tester, server):
+def test_other_flag_alone_starts_an_information_request(dut, tester, server, observations):
     """RFC 4861 4.2 / RFC 8415 18.2.6: M=0 with O=1 says only other
     configuration comes by DHCPv6: an Information-request, carrying no IA
     option, and no Solicit for addresses the router did not offer."""
@@ -108,7 +107,7 @@ def test_other_flag_alone_starts_an_information_request(dut, tester, server):
         dut.recorder.wait_for(lambda p: is_information_request(p, dut.mac), DHCPV6_START_WAIT_S, since=mark),
         "RFC8415-18.2.6", f"a DHCPv6 Information-request within {DHCPV6_START_WAIT_S:.0f} s of an RA with O=1, M=0", "none",
     )
-    note_option_request(request.packet)
+    note_option_request(request.packet, observations)
     findings = judge_information_request(request.packet)
     solicits = dut_messages(dut, mark, is_solicit)
     if solicits:

@@ -14,7 +14,6 @@ from scapy.layers.inet6 import (
 
 from harness.ipv6.frames import any_reply_from, icmp_error, ipv6_from
 from harness.ipv6.timers import LINK_UP_ALLOWANCE_S, MAX_MULTICAST_SOLICIT, RETRANS_TIMER_S
-from harness.findings import advise, measure
 from harness.verdict import expect_within, nonconformant
 from harness.lab.addressing import echo_until_reply, require_reachable
 
@@ -58,7 +57,7 @@ def fragmented_echo_answered(dut, tester, destination, payload_size: int) -> boo
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC8200-4.5")
-def test_fragmented_echo_is_reassembled(dut, tester, global_address):
+def test_fragmented_echo_is_reassembled(dut, tester, global_address, observations):
     """RFC 8200 4.5 and 5: an echo that reassembles to 1500 octets, sent in
     1280-byte fragments, is reassembled and answered. A 3048-octet one (three
     fragments) is measured beside it: more than RFC 8200 asks."""
@@ -68,9 +67,9 @@ def test_fragmented_echo_is_reassembled(dut, tester, global_address):
                       "(RFC 8200 5: every node reassembles 1500)", "no reply")
     large = ECHO_HEADER_OCTETS + LARGE_ECHO
     answered = fragmented_echo_answered(dut, tester, global_address, LARGE_ECHO)
-    measure("largest reassembled packet", large if answered else REQUIRED_REASSEMBLY_OCTETS, "octets")
+    observations.measure("largest reassembled packet", large if answered else REQUIRED_REASSEMBLY_OCTETS, "octets")
     if not answered:
-        advise("RFC8200-4.5", f"a {large}-octet echo in fragments was not answered: the unit reassembles "
+        observations.advise("RFC8200-4.5", f"a {large}-octet echo in fragments was not answered: the unit reassembles "
                f"{REQUIRED_REASSEMBLY_OCTETS} octets, as RFC 8200 5 requires, but not {large}")
 
 
@@ -93,7 +92,7 @@ def test_atomic_fragment_is_processed(dut, tester, global_address):
 
 @pytest.mark.slow
 @pytest.mark.requirement("AP-IPV6", "RFC8200-4.5")
-def test_incomplete_reassembly_times_out_with_time_exceeded(dut, tester, global_address):
+def test_incomplete_reassembly_times_out_with_time_exceeded(dut, tester, global_address, observations):
     """RFC 8200 4.5: if a packet's fragments are not all received within 60 s
     of the first, reassembly is abandoned and, the first fragment having
     arrived, a Time Exceeded code 1 is sent (slow: waits the full timer)."""
@@ -108,7 +107,7 @@ def test_incomplete_reassembly_times_out_with_time_exceeded(dut, tester, global_
     )
     if frame is None:
         nonconformant("RFC8200-4.5", f"Time Exceeded (code 1) within {REASSEMBLY_TIMEOUT_S:.0f} s of a lone first fragment", "none")
-    waited = measure(
+    waited = observations.measure(
         "reassembly timeout", frame.time - dut.recorder.frames(mark, mark + 1)[0].time, "s", low=REASSEMBLY_TIMEOUT_S - 1
     )
     if frame.packet[ICMPv6TimeExceeded].code != 1:

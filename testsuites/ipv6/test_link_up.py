@@ -20,7 +20,6 @@ from harness.ipv6.timers import (
     ROUTER_SOLICITATION_WAIT_S,
     RTR_SOLICITATION_INTERVAL_S,
 )
-from harness.findings import measure
 from harness.verdict import expect_frame, expect_no_findings, expect_within, nonconformant
 from harness.lab.addressing import dad_probe_in, restarted_link_solicitation
 
@@ -71,7 +70,7 @@ def test_router_solicitation_after_link_up(dut, link_up):
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4861-6.3.7")
-def test_router_solicitations_are_spaced_by_the_interval(dut, link_up):
+def test_router_solicitations_are_spaced_by_the_interval(dut, link_up, observations):
     """RFC 4861 6.3.7 with RFC 7559 2: with no router answering, RSs are
     repeated no faster than RTR_SOLICITATION_INTERVAL (4 s), less the 10 %
     randomisation RFC 7559 allows."""
@@ -86,7 +85,7 @@ def test_router_solicitations_are_spaced_by_the_interval(dut, link_up):
             "RFC4861-6.3.7", f"a retransmitted Router Solicitation within {SECOND_RS_WAIT_S:.0f} s of the first", "none"
         )
     expect_within(
-        measure("RS retransmission interval", second.time - first.time, "s", low=MIN_RS_SPACING_S), "RFC4861-6.3.7",
+        observations.measure("RS retransmission interval", second.time - first.time, "s", low=MIN_RS_SPACING_S), "RFC4861-6.3.7",
         f"retransmitted RSs at least {MIN_RS_SPACING_S:.1f} s apart (RFC 7559 2 randomisation allowed)", second,
     )
 

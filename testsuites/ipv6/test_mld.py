@@ -5,7 +5,6 @@ from scapy.layers.inet6 import ICMPv6MLQuery2, IPv6, IPv6ExtHdrHopByHop, RouterA
 
 from harness.ipv6.frames import judge_mldv2_report, mld_report
 from harness.ipv6.timers import LINK_UP_ALLOWANCE_S
-from harness.findings import measure
 from harness.verdict import expect_frame, expect_no_findings
 
 pytestmark = [pytest.mark.needs_feature("ipv6"), pytest.mark.needs_feature("mldv2")]
@@ -14,7 +13,7 @@ MAX_RESPONSE_DELAY_MS = 1000  # RFC 3810 5.1.3: Maximum Response Code below 3276
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC3810-6.2")
-def test_general_query_is_answered_with_an_mldv2_report(dut, tester):
+def test_general_query_is_answered_with_an_mldv2_report(dut, tester, observations):
     """RFC 3810 6.2: a General Query is answered with Current State Records
     within the Maximum Response Delay."""
     query = (
@@ -28,6 +27,6 @@ def test_general_query_is_answered_with_an_mldv2_report(dut, tester):
     frame = expect_frame(dut.recorder.wait_for(lambda p: mld_report(p, dut.mac) is not None, allowed, since=mark),
                          "RFC3810-6.2", f"a report within {MAX_RESPONSE_DELAY_MS} ms of a General Query", "none")
     sent = dut.recorder.frames(mark, mark + 1)[0].time
-    measure("General Query response delay", frame.time - sent, "s", high=allowed)
+    observations.measure("General Query response delay", frame.time - sent, "s", high=allowed)
     expect_no_findings(judge_mldv2_report(mld_report(frame.packet, dut.mac)), "RFC3810-6.2",
                        "an MLDv2 report to ff02::16, hop limit 1, Router Alert", frame)

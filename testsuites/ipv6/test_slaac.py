@@ -10,7 +10,6 @@ from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, I
 from harness.ipv6.addresses import ALL_NODES, IidKind, iid_kind
 from harness.ipv6.frames import describe, judge_dad_probe, operates_ipv6, other_mac_note
 from harness.ipv6.timers import DAD_PROBE_WAIT_S, RA_TO_DAD_PROBE_WAIT_S, RETRANS_TIMER_S
-from harness.findings import advise
 from harness.verdict import expect_frame, expect_no_findings, nonconformant
 from harness.lab.addressing import (
     address_in_prefix, dad_probe_in, echo_until_reply, fresh_prefix, require_reachable, restarted_link_solicitation,
@@ -26,7 +25,7 @@ DEFENDED_ECHO_ATTEMPTS = 3
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4862-5.5.3")
-def test_slaac_address_from_advertised_prefix(dut, slaac):
+def test_slaac_address_from_advertised_prefix(dut, slaac, observations):
     """RFC 4862 5.5.3: a Prefix Information option with A=1 and a /64 prefix
     makes the host form an address from it."""
     if slaac.address is None:
@@ -39,7 +38,7 @@ def test_slaac_address_from_advertised_prefix(dut, slaac):
     allure.dynamic.parameter("global address", str(slaac.address))
     allure.dynamic.parameter("interface identifier", kind.value)
     if kind is IidKind.EUI64:
-        advise("RFC4862-5.5.3", "the IID is derived from the MAC (EUI-64); RFC 8064 recommends stable privacy IIDs (RFC 7217).")
+        observations.advise("RFC4862-5.5.3", "the IID is derived from the MAC (EUI-64); RFC 8064 recommends stable privacy IIDs (RFC 7217).")
 
 
 @pytest.mark.requirement("AP-IPV6", "RFC4862-5.4")

@@ -17,7 +17,6 @@ from harness.drivers.hoststack import HostStack
 from harness.drivers.nmap import scan
 from harness.values.ports import ScanResult
 from harness.errors import HarnessError
-from harness.findings import advise
 from harness.secid import CLEARTEXT_LOGIN_PORTS, COMMON_UDP_PORTS, cleartext_greeting, undeclared
 from harness.verdict import nonconformant
 from harness.lab.addressing import configure_unit
@@ -82,16 +81,16 @@ def _scanned(exposure: Exposure) -> ScanResult:
 
 
 @pytest.mark.requirement("AP-SECID", "EN303645-5.6-2")
-def test_exposed_services_are_the_declared_ones(exposure, lab_config):
+def test_exposed_services_are_the_declared_ones(exposure, lab_config, observations):
     result = _scanned(exposure)
     declared = lab_config.declaration.services
     opened = result.in_state("open")
     seen = {(port.protocol, port.port) for port in opened}
     for service in declared:
         if (service.protocol, service.port) not in seen:
-            advise("EN303645-5.6-2", f"declared {service.protocol}/{service.port} ({service.purpose}) was not found open")
+            observations.advise("EN303645-5.6-2", f"declared {service.protocol}/{service.port} ({service.purpose}) was not found open")
     for port in result.in_state("open|filtered"):
-        advise("EN303645-5.6-2", f"{port.protocol}/{port.port} gave no answer either way, asked again slowly "
+        observations.advise("EN303645-5.6-2", f"{port.protocol}/{port.port} gave no answer either way, asked again slowly "
                                  "(a service that ignores empty probes, or a port that drops them)")
     extra = undeclared(opened, declared)
     if extra:

@@ -16,7 +16,6 @@ import pytest
 from harness.config.models import ExposedService
 from harness.drivers.ssh_login import LoginAttempt, try_password
 from harness.errors import HarnessError
-from harness.findings import advise, measure
 from harness.secid import BACKOFF_GROWTH, credentials_to_try, parse_credentials, backoff_shown
 from harness.verdict import nonconformant
 
@@ -46,7 +45,7 @@ def _still_up(unit) -> None:
 
 
 @pytest.mark.requirement("AP-SECID", "EN303645-5.1-1")
-def test_no_universal_default_or_weak_password(unit, logins, lab_config):
+def test_no_universal_default_or_weak_password(unit, logins, lab_config, observations):
     lab_list = []
     if lab_config.secid.credentials is not None:
         lab_list = parse_credentials(lab_config.secid.credentials.read_text(), str(lab_config.secid.credentials))
@@ -61,7 +60,7 @@ def test_no_universal_default_or_weak_password(unit, logins, lab_config):
         raise HarnessError("no login attempt got an answer: " + "; ".join(map(str, attempts[:3])))
     for attempt in attempts:
         if attempt.outcome not in ("accepted", "refused"):
-            advise("EN303645-5.1-1", f"not judged: {attempt}")
+            observations.advise("EN303645-5.1-1", f"not judged: {attempt}")
     opened = [attempt for attempt in attempts if attempt.outcome == "accepted"]
     if opened:
         nonconformant("EN303645-5.1-1", f"none of {len(credentials)} universal default or weak credentials "
@@ -71,7 +70,7 @@ def test_no_universal_default_or_weak_password(unit, logins, lab_config):
 
 
 @pytest.mark.requirement("AP-SECID", "EN303645-5.1-5")
-def test_repeated_failed_logins_are_slowed_or_locked_out(unit, logins):
+def test_repeated_failed_logins_are_slowed_or_locked_out(unit, logins, observations):
     service = logins[0]
     source = unit.fresh_source()
     attempts: list[LoginAttempt] = []
@@ -79,7 +78,7 @@ def test_repeated_failed_logins_are_slowed_or_locked_out(unit, logins):
         attempt = try_password(unit.stack, str(unit.address), service.port, "root", secrets.token_hex(12), source,
                                ATTEMPT_WAIT_S)
         attempts.append(attempt)
-        measure(f"failed login {number}", attempt.seconds, "s")
+        observations.measure(f"failed login {number}", attempt.seconds, "s")
         if attempt.outcome != "refused":
             break
     _still_up(unit)

@@ -17,7 +17,6 @@ from harness.config.models import UpdateClaims
 from harness.drivers.console import device_info, run_command
 from harness.drivers.update_server import UpdateServer
 from harness.errors import HarnessError
-from harness.findings import advise
 from harness.verdict import nonconformant
 
 UPDATE_PORT = 8980
@@ -102,11 +101,11 @@ def test_update_with_a_bad_signature_or_a_flipped_byte_is_refused(update_lab, un
 
 
 @pytest.mark.requirement("AP-SECID", "EN303645-5.3-1")
-def test_signed_update_is_applied(update_lab, unit):
+def test_signed_update_is_applied(update_lab, unit, observations):
     claims = update_lab.claims
     before = _running(unit.dut, claims)
     if before == claims.version:
-        advise("EN303645-5.3-1", f"the unit already runs {claims.version}: the update cannot show a change")
+        observations.advise("EN303645-5.3-1", f"the unit already runs {claims.version}: the update cannot show a change")
     status, output = _offer(update_lab, unit.dut, "maker-signed", claims.bundle.read_bytes(), claims.signature.read_bytes())
     after = _running(unit.dut, claims)
     allure.attach.file(update_lab.log, name="update-server.jsonl", attachment_type=allure.attachment_type.TEXT)
