@@ -22,6 +22,7 @@ from harness.config.loader import redacted
 from harness.errors import ConfigError, HarnessError
 from harness.evidence.catalogue import CATALOGUE_NAME, load_catalogue
 from harness.evidence.environment import campaign_environment, image_manifest
+from harness.evidence.junit import JUNIT_NAME, write_junit
 from harness.evidence.pages import CampaignFacts, verdict_counts, write_pages
 from harness.evidence.records import VERDICTS, allure_results_by_test, allure_test_id, read_records
 from harness.evidence.signing import SigningKey, load_signing_key, sha256_file, sign_manifest, write_manifest
@@ -61,7 +62,8 @@ def prepare_resume(root: Path, lab_config: Path) -> Path:
     if snapshot.read_text(encoding="utf-8") != redacted(lab_config.read_text(encoding="utf-8")):
         raise HarnessError(f"cannot resume {root.name} with a different lab config than it started with")
     # What the last run left half-done is rebuilt from scratch.
-    for derived in ("html", "summary.html", "traceability.html", "traceability.json", "manifest.json", "manifest.sig"):
+    for derived in ("html", "summary.html", "traceability.html", "traceability.json", JUNIT_NAME, "manifest.json",
+                    "manifest.sig"):
         path = root / derived
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     return root
@@ -153,6 +155,7 @@ def build_bundle(root: Path, config: LabConfig, key: SigningKey, suites: Path, h
     (root / "traceability.json").write_text(
         json.dumps({"campaign": root.name, **matrix_json(points)}, indent=2) + "\n"
     )
+    write_junit(root, records)
     links = allure_test_links(html_dir) if html else {}
     facts = CampaignFacts(
         campaign_id=root.name,

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 from scapy.utils import rdpcap
 
@@ -57,6 +58,19 @@ def run_campaign(config: Path, reports: Path, *pytest_args: str) -> tuple[subpro
     return result, (reports / "latest").resolve()
 
 
+def junit_verdicts(campaign: Path) -> dict[str, str]:
+    """node id -> verdict, as the campaign's junit.xml tells a CI system."""
+    root = ElementTree.parse(campaign / "junit.xml").getroot()
+    verdicts = {}
+    for case in root.iter("testcase"):
+        properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+        kind = next((k for k in ("failure", "error", "skipped") if case.find(k) is not None), None)
+        if {None: "passed", "failure": "failed", "error": "broken", "skipped": "skipped"}[kind] != properties["verdict"]:
+            raise AssertionError(f"{properties['nodeid']}: element {kind} disagrees with verdict {properties['verdict']}")
+        verdicts[properties["nodeid"]] = properties["verdict"]
+    return verdicts
+
+
 def statuses(campaign: Path) -> dict[str, dict]:
     results = [json.loads(p.read_text()) for p in (campaign / "allure-results").glob("*-result.json")]
     return {r["name"]: r for r in results}
@@ -93,6 +107,8 @@ def test_fault_matrix_every_case_fails_under_a_profile_and_passes_on_the_conform
                 assert "expected" in message and "observed" in message, (case, message)
     assert (tmp_path / "matrix" / "fault-matrix.html").exists()
     shards = [tmp_path / "matrix" / shard for shard in profiles["conformant"]["campaigns"]]
+    for shard in shards:  # the CI system's view (junit.xml) is the records' own
+        assert junit_verdicts(shard) == {nodeid: r.status for nodeid, r in read_records(shard / "evidence" / "tests").items()}
     traced = [shard for shard in shards if (shard / "evidence" / "cellular" / "nas-trace.pcap").exists()]
     assert traced, "the AP-CELL shard of the conformant run kept its NAS trace"
     for shard in traced:

@@ -51,7 +51,7 @@ def verify_cli(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_bundle_layout(bundle):
-    for name in ("summary.html", "traceability.html", "traceability.json", MANIFEST, SIGNATURE,
+    for name in ("summary.html", "traceability.html", "traceability.json", "junit.xml", MANIFEST, SIGNATURE,
                  "html/index.html", "allure-results/environment.properties",
                  "evidence/lab-config.yaml", "evidence/image.json", "evidence/environment.json",
                  "evidence/run-1/link.pcap", "evidence/run-1/console.log", "evidence/run-1/qemu-stderr.log",
