@@ -69,15 +69,20 @@ def prepare_resume(root: Path, lab_config: Path) -> Path:
     return root
 
 
-def run_suites(suites: Path, root: Path, lab_config: Path, instances: int, resume: bool, pytest_args: list[str]) -> int:
+def run_suites(suites: Path, root: Path, lab_config: Path, instances: int, resume: bool, pytest_args: list[str],
+               progress: str = "auto") -> int:
     """pytest on the suites folder, with the harness plugin and the suites'
     own catalogue; works from a checkout and from an installed harness."""
     command = [
         sys.executable, "-m", "pytest", str(suites), "-p", "harness.plugin", "-p", "no:cacheprovider", "-p", "no:labgrid",
         "--rootdir", str(suites.parent), "--catalogue", str(suites / CATALOGUE_NAME),
         "--lab-config", str(lab_config.resolve()), "--evidence-dir", str(root / "evidence"),
-        "--alluredir", str(root / "allure-results"), "-q", *pytest_args,
+        "--alluredir", str(root / "allure-results"), "-q", "--progress", progress, *pytest_args,
     ]
+    # The time-left estimate comes from the last campaign in the same reports folder.
+    previous = root.parent / "latest" / "evidence" / "tests"
+    if previous.is_dir():
+        command += ["--progress-history", str(previous)]
     if resume:
         command.append("--skip-done")
     if instances > 1:  # one worker per DUT instance; a module's shared state stays on one
@@ -191,7 +196,7 @@ def point_latest(reports: Path, target: Path) -> None:
 
 def run_campaign(
     lab_config: Path, reports: Path, pytest_args: list[str], resume: Path | None = None, signing_key: str | None = None,
-    suites: Path = DEFAULT_SUITES, html: bool = True,
+    suites: Path = DEFAULT_SUITES, html: bool = True, progress: str = "auto",
 ) -> int:
     try:
         config = load_lab_config(lab_config)
@@ -202,7 +207,7 @@ def run_campaign(
         return EXIT_BROKEN
     started = time.monotonic()
     suites = suites.resolve()
-    pytest_status = run_suites(suites, root, lab_config, config.instances, resume is not None, pytest_args)
+    pytest_status = run_suites(suites, root, lab_config, config.instances, resume is not None, pytest_args, progress)
     wall = time.monotonic() - started
     try:
         counts = build_bundle(root, config, key, suites, html)

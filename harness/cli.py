@@ -39,7 +39,8 @@ def _campaign(args: argparse.Namespace) -> int:
     resume = None
     if args.resume is not None:
         resume = Path(args.resume) if args.resume != "latest" else Path(args.reports) / "latest"
-    return run_campaign(Path(args.lab_config), Path(args.reports), args.pytest_args, resume, args.signing_key, Path(args.suites), not args.no_html)
+    return run_campaign(Path(args.lab_config), Path(args.reports), args.pytest_args, resume, args.signing_key, Path(args.suites), not args.no_html,
+                        args.progress)
 
 
 def _fault_matrix(args: argparse.Namespace) -> int:
@@ -89,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     campaign.add_argument(
         "--no-html", action="store_true",
         help="evidence bundle without the allure HTML (make it later with 'allure generate allure-results')",
+    )
+    campaign.add_argument(
+        "--progress", choices=("auto", "on", "off"), default="auto",
+        help="a line per case as it starts and ends, with the time left (auto: when the output is a terminal)",
     )
     campaign.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     campaign.set_defaults(func=_campaign)

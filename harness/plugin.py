@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from harness.cellular_lab import CellularLab
 
 # Evidence slices and verdict records are collected by their own plugin module.
-pytest_plugins = ["harness.evidence.collector"]
+pytest_plugins = ["harness.evidence.collector", "harness.progress"]
 
 
 

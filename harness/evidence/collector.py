@@ -12,7 +12,7 @@ import allure
 import pytest
 
 from harness.context import CONTEXT_KEY, Dut
-from harness.evidence.records import NODEID_LABEL, RECORD_NAME, VerdictRecord, write_record
+from harness.evidence.records import NODEID_LABEL, RECORD_NAME, VERDICT_PROPERTY, VerdictRecord, write_record
 from harness.evidence.slices import attachment_type
 from harness.malformed import MalformedInput
 from harness.observations import Observations
@@ -107,6 +107,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if report.when != "teardown" or context is None:
         return
     status, message, nonconformance = _verdict(phases)
+    report.user_properties.append((VERDICT_PROPERTY, status))  # for the progress lines
     found = item.stash.get(_OBSERVATIONS, None) or Observations()
     dut: Dut | None = getattr(item, "funcargs", {}).get("dut")
     if status == "broken" and dut is not None:

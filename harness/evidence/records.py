@@ -16,6 +16,8 @@ RECORD_NAME = "result.json"
 # included): allure-pytest gives every parametrization one fullName.
 NODEID_LABEL = "harness.nodeid"
 VERDICTS = ("passed", "failed", "broken", "skipped")
+# The user property that carries a test's verdict on its teardown report (to the progress lines).
+VERDICT_PROPERTY = "harness.verdict"
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,17 @@ def test_two_instances_share_one_campaign_report_and_bundle(tmp_path, make_lab_c
     root = (reports / "latest").resolve()
     done_first = read_records(root / "evidence" / "tests")
 
-    resumed = campaign("--lab-config", str(config), "--reports", str(reports), "--resume", str(root), *WIDER)
+    assert "  start   " not in first.stdout, "progress lines are quiet when the output is not a terminal"
+
+    resumed = campaign("--lab-config", str(config), "--reports", str(reports), "--resume", str(root), "--progress", "on",
+                       *WIDER)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     records = read_records(root / "evidence" / "tests")
+    ran = set(records) - set(done_first)
+    ends = [line.split() for line in resumed.stdout.splitlines() if line.startswith("  passed ")]
+    assert sorted(next(word for word in words if "::" in word) for words in ends) == sorted(ran)
+    assert all(words[3] == f"[{number}/{len(ran)}]" for number, words in enumerate(ends, 1)), ends
+    assert any(line.endswith(" left") for line in resumed.stdout.splitlines()), "the time left is estimated"
     assert len(records) == WIDER_CASES and {r.status for r in records.values()} == {"passed"}
     for nodeid, record in done_first.items():  # resume did not re-run them
         assert records[nodeid].started == record.started
