@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.config import json_schema, load_lab_config
 from harness.errors import ConfigError
+from harness.faultplan import parse_shard
 from harness.ordering import case_order
 
 
@@ -47,7 +48,18 @@ def _fault_matrix(args: argparse.Namespace) -> int:
     from harness.faultmatrix import main as run_fault_matrix
 
     return run_fault_matrix(Path(args.reports), args.plan, args.parallel, args.profiles, args.with_slow, args.case_order,
-                            args.suites)
+                            args.suites, args.shard)
+
+
+def _fault_matrix_merge(args: argparse.Namespace) -> int:
+    from harness.errors import HarnessError
+    from harness.faultmerge import merge_shards
+
+    try:
+        return merge_shards(Path(args.reports), [Path(folder) for folder in args.shards])
+    except HarnessError as exc:
+        print(exc, file=sys.stderr)
+        return 2
 
 
 def _evidence_verify(args: argparse.Namespace) -> int:
@@ -113,7 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--case-order", default="collection", type=case_order,
         help="order of each fault profile's cases (collection, reversed, shuffled:SEED); the conformant run keeps collection order",
     )
+    matrix.add_argument(
+        "--shard", type=parse_shard, default=None, metavar="I/N",
+        help="run only share I of N of the plan (every machine of N computes the same shares); "
+        "put the shards together with fault-matrix-merge, which gives the verdict",
+    )
     matrix.set_defaults(func=_fault_matrix)
+
+    merge = commands.add_parser("fault-matrix-merge", help="one fault matrix from the shards of a plan")
+    merge.add_argument("--reports", default="reports/fault-matrix", help="where the merged matrix goes")
+    merge.add_argument("shards", nargs="+", help="each shard's --reports folder")
+    merge.set_defaults(func=_fault_matrix_merge)
 
     evidence = commands.add_parser("evidence", help="evidence bundle tools").add_subparsers(dest="action", required=True)
     verify = evidence.add_parser("verify", help="check a bundle's signature and every file in its manifest")

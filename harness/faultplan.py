@@ -4,7 +4,7 @@ claim is proven for every case without running the full cross-product.
 The claim: every case passes on the conformant DUT and fails under a profile
 that breaks what it checks. The CI plan proves exactly that:
 
-- the conformant profile runs every case (each must pass), in shards of
+- the conformant profile runs every case (each must pass), in parts of
   whole test modules, so that no one campaign bounds the plan's wall time;
 - each case is assigned its narrowest profile (the one with the fewest
   targets that names it; all of them on a tie), and that profile runs the cases assigned to it
@@ -30,8 +30,8 @@ CONFORMANT = "conformant"
 SLOW_TESTS = frozenset({"test_incomplete_reassembly_times_out_with_time_exceeded",
                         "test_attach_is_retried_after_t3410_up_to_the_attempt_limit"})
 
-# Cases per conformant shard (whole modules; a larger module is a shard of its own).
-CONFORMANT_SHARD_CASES = 30
+# Cases per conformant part (whole modules; a larger module is a part of its own).
+CONFORMANT_PART_CASES = 30
 
 Expectations = dict[str, "list[str] | str"]  # profile -> targeted cases (or suites, "ipv6/*"), or "all"
 
@@ -41,7 +41,7 @@ class ProfilePlan:
     profile: str
     cases: frozenset[str] | None  # None: every case the suites hold
     must_fail: frozenset[str]  # of the cases run; every other case run must pass
-    shard: str = ""  # which part of the profile's cases, when they are split over campaigns
+    part: str = ""  # which part of the profile's cases, when they are split over campaigns
 
 
 def suite_cases(suites: Path) -> dict[str, str]:
@@ -83,18 +83,18 @@ def narrowest_profiles(expectations: Expectations, cases: dict[str, str]) -> dic
     return chosen
 
 
-def conformant_shards(cases: dict[str, str], size: int = CONFORMANT_SHARD_CASES) -> list[ProfilePlan]:
+def conformant_parts(cases: dict[str, str], size: int = CONFORMANT_PART_CASES) -> list[ProfilePlan]:
     """Every case on the conformant DUT, consecutive modules packed into
-    shards of at most `size` cases."""
+    parts of at most `size` cases."""
     by_module: dict[str, list[str]] = {}
     for case, module in cases.items():
         by_module.setdefault(module, []).append(case)
-    shards: list[list[str]] = [[]]
+    parts: list[list[str]] = [[]]
     for module in sorted(by_module):
-        if shards[-1] and len(shards[-1]) + len(by_module[module]) > size:
-            shards.append([])
-        shards[-1].extend(by_module[module])
-    return [ProfilePlan(CONFORMANT, frozenset(shard), frozenset(), f"{i + 1:02d}") for i, shard in enumerate(shards) if shard]
+        if parts[-1] and len(parts[-1]) + len(by_module[module]) > size:
+            parts.append([])
+        parts[-1].extend(by_module[module])
+    return [ProfilePlan(CONFORMANT, frozenset(part), frozenset(), f"{i + 1:02d}") for i, part in enumerate(parts) if part]
 
 
 def ci_plan(expectations: Expectations, cases: dict[str, str],
@@ -106,7 +106,7 @@ def ci_plan(expectations: Expectations, cases: dict[str, str],
     for case, profiles in narrowest_profiles(expectations, cases).items():
         for profile in profiles:
             assigned.setdefault(profile, set()).add(case)
-    plans = conformant_shards(cases)
+    plans = conformant_parts(cases)
     for profile in sorted(assigned):
         proves = frozenset(assigned[profile])
         modules = {cases[case] for case in proves if case in cases}
@@ -131,7 +131,7 @@ def isolated_plan(expectations: Expectations, cases: dict[str, str],
                   tolerated: dict[str, list[str]] | None = None) -> list[ProfilePlan]:
     """Every case alone on the conformant DUT, in a campaign of its own
     (fresh boot, no case before it): with collection order (the conformant
-    shards) and reversed or shuffled runs, the third order a verdict must
+    parts) and reversed or shuffled runs, the third order a verdict must
     not depend on."""
     return [ProfilePlan(CONFORMANT, frozenset({case}), frozenset(), case) for case in sorted(cases)]
 
@@ -146,3 +146,42 @@ def within_cases(plan: ProfilePlan, cases: frozenset[str]) -> ProfilePlan:
     named for a case of another suite runs nothing of it."""
     planned = cases if plan.cases is None else plan.cases & cases
     return replace(plan, cases=planned, must_fail=plan.must_fail & planned)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """This machine's share of a plan: shard `index` of `count` (from 1)."""
+
+    index: int
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def parse_shard(text: str) -> Shard:
+    """'I/N' with 1 <= I <= N (as argparse's type: a ValueError is a usage error)."""
+    index, separator, count = text.partition("/")
+    if not separator or not index.isdigit() or not count.isdigit() or not 1 <= int(index) <= int(count):
+        raise ValueError(f"a shard is I/N with 1 <= I <= N, not {text!r}")
+    return Shard(int(index), int(count))
+
+
+def plan_key(plan: ProfilePlan) -> str:
+    """A campaign of the plan, by name: the profile, and its part if it has parts."""
+    return f"{plan.profile}/{plan.part}" if plan.part else plan.profile
+
+
+def share(plans: list[ProfilePlan], shard: Shard, all_cases: int) -> list[ProfilePlan]:
+    """The campaigns of `plans` that shard `shard` runs: every campaign in
+    exactly one shard, balanced by its number of cases (a campaign of every
+    case counts `all_cases`), longest first onto the least loaded shard. Only
+    the plan decides, so N machines given the same plan agree without talking."""
+    loads = [0] * shard.count
+    mine = []
+    for plan in sorted(plans, key=lambda p: (-(len(p.cases) if p.cases is not None else all_cases), plan_key(p))):
+        lightest = loads.index(min(loads))
+        loads[lightest] += len(plan.cases) if plan.cases is not None else all_cases
+        if lightest == shard.index - 1:
+            mine.append(plan)
+    return mine

@@ -106,13 +106,13 @@ def test_fault_matrix_every_case_fails_under_a_profile_and_passes_on_the_conform
             if profile["verdicts"][case] == "failed":
                 assert "expected" in message and "observed" in message, (case, message)
     assert (tmp_path / "matrix" / "fault-matrix.html").exists()
-    shards = [tmp_path / "matrix" / shard for shard in profiles["conformant"]["campaigns"]]
-    for shard in shards:  # the CI system's view (junit.xml) is the records' own
-        assert junit_verdicts(shard) == {nodeid: r.status for nodeid, r in read_records(shard / "evidence" / "tests").items()}
-    traced = [shard for shard in shards if (shard / "evidence" / "cellular" / "nas-trace.pcap").exists()]
-    assert traced, "the AP-CELL shard of the conformant run kept its NAS trace"
-    for shard in traced:
-        assert tshark_disagrees_with_us(shard) == [], shard
+    parts = [tmp_path / "matrix" / part for part in profiles["conformant"]["campaigns"]]
+    for part in parts:  # the CI system's view (junit.xml) is the records' own
+        assert junit_verdicts(part) == {nodeid: r.status for nodeid, r in read_records(part / "evidence" / "tests").items()}
+    traced = [part for part in parts if (part / "evidence" / "cellular" / "nas-trace.pcap").exists()]
+    assert traced, "the AP-CELL part of the conformant run kept its NAS trace"
+    for part in traced:
+        assert tshark_disagrees_with_us(part) == [], part
 
 
 def test_the_ipv6_suite_gives_the_same_verdicts_reversed(tmp_path, refdut_image):

@@ -4,8 +4,11 @@ untargeted cases of its module as controls."""
 
 from __future__ import annotations
 
+import pytest
+
 from harness.faultplan import (
-    CONFORMANT, SLOW_TESTS, ci_plan, full_plan, isolated_plan, narrowest_profiles, suite_cases, uncovered, within_cases,
+    CONFORMANT, SLOW_TESTS, Shard, ci_plan, full_plan, isolated_plan, narrowest_profiles, parse_shard, plan_key, share,
+    suite_cases, uncovered, within_cases,
 )
 
 SLOW_TEST = sorted(SLOW_TESTS)[0]
@@ -80,14 +83,14 @@ def test_the_real_suites_are_all_covered_and_the_plan_is_smaller(repo):
     assert ci_runs < len(expectations) * len(cases) / 3
 
 
-def test_the_conformant_run_is_sharded_by_whole_modules():
+def test_the_conformant_run_is_split_in_whole_modules():
     cases = {f"test_{m}{i}": f"test_{m}.py" for m, n in (("one", 5), ("two", 4), ("three", 9), ("four", 2)) for i in range(n)}
-    shards = [plan for plan in ci_plan({CONFORMANT: [], "all-off": "all"}, cases) if plan.profile == CONFORMANT]
-    assert sorted(case for shard in shards for case in shard.cases) == sorted(cases)
-    assert all(not shard.must_fail for shard in shards)
-    assert len({shard.shard for shard in shards}) == len(shards)
-    for shard in shards:  # no module is split over two campaigns
-        assert all(set(cases[c] for c in shard.cases).isdisjoint(cases[c] for c in other.cases) for other in shards if other is not shard)
+    parts = [plan for plan in ci_plan({CONFORMANT: [], "all-off": "all"}, cases) if plan.profile == CONFORMANT]
+    assert sorted(case for part in parts for case in part.cases) == sorted(cases)
+    assert all(not part.must_fail for part in parts)
+    assert len({part.part for part in parts}) == len(parts)
+    for part in parts:  # no module is split over two campaigns
+        assert all(set(cases[c] for c in part.cases).isdisjoint(cases[c] for c in other.cases) for other in parts if other is not part)
 
 
 def test_isolated_plan_runs_each_case_alone_on_the_conformant_dut():
@@ -95,15 +98,36 @@ def test_isolated_plan_runs_each_case_alone_on_the_conformant_dut():
     assert all(len(plan.cases) == 1 for plan in plans)
     assert sorted(case for plan in plans for case in plan.cases) == sorted(CASES)
     assert {plan.profile for plan in plans} == {CONFORMANT} and not any(plan.must_fail for plan in plans)
-    assert len({plan.shard for plan in plans}) == len(CASES)  # a campaign folder each
+    assert len({plan.part for plan in plans}) == len(CASES)  # a campaign folder each
 
 
 def test_a_plan_limited_to_some_suites_runs_and_expects_only_their_cases():
     one = frozenset(case for case, module in CASES.items() if module == "test_one.py")
     plans = ci_plan(EXPECTATIONS, CASES) + full_plan(EXPECTATIONS, CASES)
-    limited = {(plan.profile, plan.shard, plan.cases is None): within_cases(plan, one) for plan in plans}
+    limited = {(plan.profile, plan.part, plan.cases is None): within_cases(plan, one) for plan in plans}
     assert all(plan.cases <= one and plan.must_fail <= plan.cases for plan in limited.values())
     # a-and-d proves test_d (of test_two.py) in the CI plan: limited, it runs none of it
     assert limited[("a-and-d", "", False)].must_fail == frozenset()
     # the full plan's "every case" becomes every case of the suites chosen
     assert limited[("everything-off", "", True)].cases == one == limited[("everything-off", "", True)].must_fail
+
+
+def test_shards_share_every_campaign_of_the_plan_once_and_evenly():
+    cases = {f"test_{m}{i}": f"ipv6/test_{m}.py" for m, n in (("one", 5), ("two", 4), ("three", 9), ("four", 2)) for i in range(n)}
+    expectations = {CONFORMANT: [], "p1": ["test_one0"], "p2": ["test_two1", "test_two2"], "p3": ["test_three4"],
+                    "p4": ["test_four1"], "all-off": "all"}
+    plans = ci_plan(expectations, cases)
+    for count in (1, 2, 3):
+        shares = [share(plans, Shard(index, count), len(cases)) for index in range(1, count + 1)]
+        keys = [plan_key(plan) for mine in shares for plan in mine]
+        assert sorted(keys) == sorted(plan_key(plan) for plan in plans) and len(set(keys)) == len(keys)
+        loads = [sum(len(plan.cases) for plan in mine) for mine in shares]
+        assert max(loads) - min(loads) <= max(len(plan.cases) for plan in plans)
+        assert shares == [share(list(reversed(plans)), Shard(index, count), len(cases)) for index in range(1, count + 1)]
+
+
+def test_a_shard_is_written_i_of_n():
+    assert parse_shard("2/3") == Shard(2, 3) and str(Shard(2, 3)) == "2/3"
+    for text in ("0/2", "3/2", "2", "a/b", "1/0", "-1/2"):
+        with pytest.raises(ValueError):
+            parse_shard(text)
