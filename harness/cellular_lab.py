@@ -5,7 +5,7 @@ module and network with the QEMU arguments that wire the DUT to them."""
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.config import LabConfig
@@ -13,16 +13,13 @@ from harness.drivers.at_dialects import DIALECTS
 from harness.drivers.emulator_processes import CellularEmulators
 from harness.drivers.modem import ATChannel
 from harness.drivers.nas_trace import NasTraceRecorder
+from harness.drivers.qemu import CellularWiring
 from harness.errors import HarnessError
 from harness.evidence.atomic import write_atomically, write_text_atomically
 from harness.instruments.callbox import Callbox
 from harness.instruments.cmw import DRIVERS
 from harness.instruments.emulated_cmw import EmulatedCmwCallbox
 from harness.instruments.scpi import ScpiInstrument
-
-# The DUT's second NIC, the module's ECM-style data interface on the PDN.
-PDN_NIC_MAC = "52:54:00:c0:ff:ee"
-
 
 @dataclass
 class CellularLab:
@@ -31,7 +28,7 @@ class CellularLab:
     trace: NasTraceRecorder
     workdir: Path
     emulators: CellularEmulators | None = None
-    qemu_args: list[str] = field(default_factory=list)
+    wiring: CellularWiring | None = None  # for a QEMU unit, with the emulators
 
     @property
     def user_plane_pcap(self) -> Path | None:
@@ -77,7 +74,7 @@ def open_cellular_lab(config: LabConfig, workdir: Path) -> CellularLab:
     workdir.mkdir(parents=True, exist_ok=True)
     trace = NasTraceRecorder(workdir / "nas-trace.pcap", 0 if cellular.emulated else cellular.trace.port)
     emulators = None
-    qemu_args: list[str] = []
+    wiring = None
     opened: list = [trace]
     try:
         if cellular.emulated:
@@ -88,13 +85,7 @@ def open_cellular_lab(config: LabConfig, workdir: Path) -> CellularLab:
             opened.append(emulators)
             modem_url = f"socket://127.0.0.1:{emulators.ports.module_harness}"
             resource = f"TCPIP::127.0.0.1::{emulators.ports.scpi}::SOCKET"
-            qemu_args = [
-                "-chardev", f"socket,id=modem0,host=127.0.0.1,port={emulators.ports.module_dut},reconnect=1",
-                "-serial", "chardev:modem0",
-                "-netdev", f"dgram,id=pdn0,local.type=inet,local.host=127.0.0.1,local.port={pdn_nic_port},"
-                           f"remote.type=inet,remote.host=127.0.0.1,remote.port={emulators.ports.pdn}",
-                "-device", f"e1000,netdev=pdn0,mac={PDN_NIC_MAC},romfile=",
-            ]
+            wiring = CellularWiring(emulators.ports.module_dut, pdn_nic_port, emulators.ports.pdn)
         else:
             modem_url, resource = cellular.modem.url, cellular.callbox.resource
         modem = ATChannel(modem_url, workdir / "at-transcript.log", baudrate=cellular.modem.baudrate,
@@ -107,4 +98,4 @@ def open_cellular_lab(config: LabConfig, workdir: Path) -> CellularLab:
         for item in reversed(opened):
             (item.stop if isinstance(item, CellularEmulators) else item.close)()
         raise
-    return CellularLab(modem, callbox, trace, workdir, emulators, qemu_args)
+    return CellularLab(modem, callbox, trace, workdir, emulators, wiring)

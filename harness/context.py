@@ -13,6 +13,7 @@ import pytest
 from harness.config import LabConfig
 from harness.drivers.link import FrameRecorder
 from harness.drivers.machine import Machine
+from harness.drivers.qemu import CellularWiring
 from harness.evidence.atomic import write_atomically, write_text_atomically
 from harness.evidence.slices import SliceSource
 from harness.values.frames import write_pcap
@@ -29,8 +30,8 @@ class CampaignContext:
         return self.evidence_dir / "tests"
 
     worker: str | None = None  # the pytest-xdist worker (one per DUT instance), if any
-    # Extra emulator arguments the lab adds to the DUT (the cellular lab's module and PDN wiring).
-    machine_args: list[str] = field(default_factory=list)
+    # Where the emulated cellular module and network wait for a QEMU unit, while that lab is open.
+    cellular_wiring: CellularWiring | None = None
     dut: Dut | None = None  # the session's DUT, while booted (revived before each test that needs it)
     # Recorded streams by the fixture that hands them out; the collector slices them per test.
     slice_sources: dict[str, SliceSource] = field(default_factory=dict)

@@ -207,6 +207,7 @@ def run_matrix(
     reports: Path, plan_name: str = "ci", parallel: int = 6, profiles: list[str] | None = None, with_slow: bool = False,
     case_order: str = "collection", suites: list[str] | None = None, shard: Shard | None = None,
 ) -> list[ProfileRun]:
+    started = time.monotonic()
     expectations = load_expectations()
     cases = {case: module for case, module in suite_cases(SUITES).items()
              if not suites or module.split("/")[0] in suites}
@@ -225,7 +226,7 @@ def run_matrix(
         futures = [pool.submit(run_profile, p, base, reports, Path(work), gate, with_slow, case_order) for p in plans]
         runs = merged([future.result() for future in futures])
     sharding = None if shard is None else {"shard": str(shard), "campaigns": sorted(plan_key(p) for p in plans), "plan": whole}
-    write_matrix(reports, plan_name, case_order, runs, uncovered(expectations, cases), sharding)
+    write_matrix(reports, plan_name, case_order, runs, uncovered(expectations, cases), sharding, time.monotonic() - started)
     return runs
 
 
@@ -241,7 +242,7 @@ def proofs(runs: list[ProfileRun]) -> dict[str, dict[str, str | None]]:
 
 
 def write_matrix(reports: Path, plan_name: str, case_order: str, runs: list[ProfileRun], not_targeted: list[str],
-                 sharding: dict | None = None) -> None:
+                 sharding: dict | None = None, wall_s: float = 0.0) -> None:
     """fault-matrix.json (with what `merge` needs to put shards together: each
     profile's exit status, and which of the plan's campaigns this shard ran)
     and fault-matrix.html."""
@@ -250,6 +251,7 @@ def write_matrix(reports: Path, plan_name: str, case_order: str, runs: list[Prof
     matrix = {
         "plan": plan_name,
         "case_order": {"conformant": "collection", "faults": case_order},
+        "wall_s": round(wall_s, 1),
         "profiles": {
             run.profile: {
                 "campaigns": list(run.campaigns), "seconds": round(run.seconds, 1), "planned": sorted(run.planned), "targets": sorted(run.targets),

@@ -49,6 +49,7 @@ class ShardMatrix(_Shape):
 
     plan: str
     case_order: CaseOrder
+    wall_s: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     not_targeted: list[str]
     sharding: Sharding
     profiles: dict[str, ProfileEntry]
@@ -94,7 +95,6 @@ def merge_shards(output: Path, shards: list[Path]) -> int:
                            f"missing {', '.join(missing) or 'none'}")
     output.mkdir(parents=True, exist_ok=True)
     runs = merged([run for folder, matrix in zip(shards, matrices) for run in _runs(folder, matrix, output)])
-    write_matrix(output, first.plan, first.case_order.faults, runs, first.not_targeted)
-    # Wall time: the slowest shard's campaigns, added up (shards run side by side).
-    return summarise(output, first.plan, first.case_order.faults, runs,
-                     max(sum(entry.seconds for entry in matrix.profiles.values()) for matrix in matrices))
+    wall_s = max(matrix.wall_s for matrix in matrices)  # the shards run side by side
+    write_matrix(output, first.plan, first.case_order.faults, runs, first.not_targeted, None, wall_s)
+    return summarise(output, first.plan, first.case_order.faults, runs, wall_s)

@@ -32,9 +32,9 @@ from harness.evidence.records import finished_tests
 from harness.features import not_applicable
 from harness.lab.machines import make_machine
 from harness.lab.preparation import restart_link
+from harness.lab.tester import TesterNode
 from harness.ordering import case_order, reorder
 from harness.process import notify_booted
-from harness.lab.tester import TesterNode
 
 if TYPE_CHECKING:
     from harness.cellular_lab import CellularLab
@@ -151,7 +151,7 @@ def cellular(request: pytest.FixtureRequest) -> Iterator[CellularLab]:
         pytest.skip("the lab config has no cellular section")
     suffix = f"-{context.worker}" if context.worker else ""
     lab = open_cellular_lab(context.config, context.evidence_dir / f"cellular{suffix}")
-    context.machine_args = lab.qemu_args
+    context.cellular_wiring = lab.wiring
     context.slice_sources["cellular"] = lab
     try:
         yield lab
@@ -176,7 +176,7 @@ def _boot(context: CampaignContext) -> tuple[Machine, FrameRecorder]:
     boot failure is a lab failure: it raises a HarnessError."""
     run_dir = context.new_run_dir()
     recorder = FrameRecorder(run_dir / "link.pcap")
-    machine = make_machine(context.config, run_dir, recorder, context.unit_store(), context.machine_args)
+    machine = make_machine(context.config, run_dir, recorder, context.unit_store(), context.cellular_wiring)
     try:
         machine.start()
         if machine.console is not None:

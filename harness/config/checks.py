@@ -10,7 +10,7 @@ Loc = tuple[str | int, ...]
 
 
 def _dut_mac_path(config: LabConfig) -> Loc:
-    return ("dut", "nic", "mac") if isinstance(config.dut, QemuDut) else ("dut", "mac")
+    return ("dut", "nics", 0, "mac") if isinstance(config.dut, QemuDut) else ("dut", "mac")
 
 
 def cross_checks(config: LabConfig) -> list[tuple[Loc, str]]:
@@ -20,7 +20,19 @@ def cross_checks(config: LabConfig) -> list[tuple[Loc, str]]:
         problems += [(_dut_mac_path(config), clash), (("tester", "mac"), clash)]
     if config.instances > 1:
         problems += _instance_clashes(config)
-    return problems + _data_clashes(config)
+    return problems + _pdn_interface(config) + _data_clashes(config)
+
+
+def _pdn_interface(config: LabConfig) -> list[tuple[Loc, str]]:
+    """The emulated network reaches a QEMU unit's module through an
+    interface of its own. (Without an emulated network, that interface stays
+    out of the guest: a lab without its cellular section keeps its config.)"""
+    if not isinstance(config.dut, QemuDut) or config.cellular is None or not config.cellular.emulated:
+        return []
+    if config.dut.nic("cellular-pdn") is None:
+        return [(("dut", "nics"), "an emulated cellular lab wires the module's PDN to an interface with "
+                 "role: cellular-pdn; the DUT has none")]
+    return []
 
 
 def _data_clashes(config: LabConfig) -> list[tuple[Loc, str]]:

@@ -10,7 +10,14 @@ from pydantic import Field, field_validator, model_validator
 from harness.config.fields import Mac, Strict, relative_to_config, valid_regex
 
 
+# What a DUT interface is for: the lab link the tester shares, or the cellular
+# module's data interface on the PDN (wired to the emulated network). Room for
+# "wifi" and a second Ethernet when a domain needs them.
+NicRole = Literal["lab", "cellular-pdn"]
+
+
 class Nic(Strict):
+    role: NicRole = "lab"
     model: Literal["e1000", "virtio-net-pci", "rtl8139"] = "e1000"
     mac: Mac = "52:54:00:12:34:56"
 
@@ -28,7 +35,10 @@ class QemuDut(Strict):
     disk: Path | None = None
     kernel_args: str = Field(default="", description="appended to the kernel command line")
     console_args: str = "console=ttyS0 quiet panic=-1"
-    nic: Nic = Field(default_factory=Nic)
+    nics: list[Nic] = Field(
+        default_factory=lambda: [Nic()], min_length=1, max_length=4,
+        description="the DUT's network interfaces, one per role; the lab one first (the guest's eth0)",
+    )
     ready_pattern: str = Field(description="console regex that means the DUT is ready")
     boot_timeout_s: float = Field(default=90.0, gt=0, le=3600)
     image_manifest: Path | None = Field(default=None, description="image.json recorded with the image (hash, inputs)")
@@ -44,6 +54,25 @@ class QemuDut(Strict):
 
     _check_ready = field_validator("ready_pattern")(valid_regex)
     _resolve_paths = field_validator("kernel", "initrd", "disk", "image_manifest")(relative_to_config)
+
+    @field_validator("nics")
+    @classmethod
+    def _one_per_role(cls, nics: list[Nic]) -> list[Nic]:
+        roles = [nic.role for nic in nics]
+        if roles[0] != "lab":
+            raise ValueError("the first interface is the lab link (role: lab): the firmware takes eth0 for it")
+        for seen in ("roles", "MAC addresses"):
+            values = roles if seen == "roles" else [nic.mac for nic in nics]
+            if len(set(values)) != len(values):
+                raise ValueError(f"two interfaces share one of their {seen}: {', '.join(values)}")
+        return nics
+
+    @property
+    def lab_nic(self) -> Nic:
+        return self.nics[0]
+
+    def nic(self, role: str) -> Nic | None:
+        return next((nic for nic in self.nics if nic.role == role), None)
 
     @model_validator(mode="after")
     def _boot_source(self) -> "QemuDut":

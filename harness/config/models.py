@@ -132,7 +132,7 @@ class LabConfig(Strict):
 
     @property
     def dut_mac(self) -> str:
-        return self.dut.nic.mac if isinstance(self.dut, QemuDut) else self.dut.mac
+        return self.dut.lab_nic.mac if isinstance(self.dut, QemuDut) else self.dut.mac
 
     @property
     def instances(self) -> int:
@@ -140,7 +140,7 @@ class LabConfig(Strict):
 
     def instance(self, index: int) -> "LabConfig":
         """The config of DUT instance `index` (0: this one): its own NIC and
-        tester MACs (last octet + index) and its own prefix (next /64s)."""
+        tester MACs (last octet + index, on every interface) and its own prefix (next /64s)."""
         if index == 0:
             return self
         if not isinstance(self.dut, QemuDut) or index >= self.dut.instances:
@@ -149,7 +149,8 @@ class LabConfig(Strict):
 
         prefix = IPNetwork(self.tester.prefix)
         return self.model_copy(update={
-            "dut": self.dut.model_copy(update={"nic": self.dut.nic.model_copy(update={"mac": offset_mac(self.dut.nic.mac, index)})}),
+            "dut": self.dut.model_copy(update={"nics": [nic.model_copy(update={"mac": offset_mac(nic.mac, index)})
+                                                       for nic in self.dut.nics]}),
             "tester": self.tester.model_copy(update={
                 "mac": offset_mac(self.tester.mac, index),
                 "prefix": str(IPNetwork((prefix.value + (index << 64), 64), version=6)),

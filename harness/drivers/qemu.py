@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from qemu.qmp import QMPError
@@ -29,6 +30,18 @@ QMP_COMMAND_TIMEOUT_S = 10.0
 QUIT_TIMEOUT_S = 10.0
 START_ATTEMPTS = 3  # a picked port can be taken before QEMU binds it
 NETDEV_ID = "n0"
+PDN_NETDEV_ID = "pdn0"
+
+
+@dataclass(frozen=True)
+class CellularWiring:
+    """Where the emulated cellular module and network listen for a QEMU unit:
+    the module's AT port (the guest's second serial port) and the PDN's UDP
+    endpoints for the unit's cellular-pdn interface (its own, the network's)."""
+
+    modem_port: int
+    pdn_local_port: int
+    pdn_remote_port: int
 
 
 def _free_port(kind: int) -> int:
@@ -55,9 +68,11 @@ def _tail(path: Path, chars: int = 2000) -> str:
 
 
 class QemuMachine:
-    def __init__(self, dut: QemuDut, workdir: Path, recorder: FrameRecorder, extra_args: list[str] | None = None):
+    def __init__(self, dut: QemuDut, workdir: Path, recorder: FrameRecorder, extra_args: list[str] | None = None,
+                 cellular: CellularWiring | None = None):
         self.dut = dut
-        self.extra_args = extra_args or []  # devices the lab adds (the cellular module's port, the PDN NIC)
+        self.extra_args = extra_args or []  # devices the lab adds (the unit's store drive)
+        self.cellular = cellular  # without it, a cellular-pdn interface stays out of the guest
         self.workdir = workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.stderr_log = workdir / "qemu-stderr.log"
@@ -92,12 +107,29 @@ class QemuMachine:
             f"dgram,id={NETDEV_ID},local.type=inet,local.host=127.0.0.1,local.port={netdev_port},"
             f"remote.type=inet,remote.host=127.0.0.1,remote.port={self.link.port}",
             # romfile= skips the iPXE option ROM: the DUT boots its kernel directly.
-            "-device", f"{dut.nic.model},netdev={NETDEV_ID},mac={dut.nic.mac},romfile=",
+            "-device", f"{dut.lab_nic.model},netdev={NETDEV_ID},mac={dut.lab_nic.mac},romfile=",
             "-object", f"filter-dump,id=cap0,netdev={NETDEV_ID},file={self.capture_path}",
+            *self._cellular_args(),
             *self.extra_args,
             *dut.extra_args,
         ]
         return cmd
+
+    def _cellular_args(self) -> list[str]:
+        """The module's AT port as the second serial port, and the unit's
+        cellular-pdn interface on the emulated network's PDN."""
+        wiring, pdn = self.cellular, self.dut.nic("cellular-pdn")
+        if wiring is None:
+            return []
+        args = ["-chardev", f"socket,id=modem0,host=127.0.0.1,port={wiring.modem_port},reconnect=1",
+                "-serial", "chardev:modem0"]
+        if pdn is not None:
+            args += [
+                "-netdev", f"dgram,id={PDN_NETDEV_ID},local.type=inet,local.host=127.0.0.1,local.port={wiring.pdn_local_port},"
+                           f"remote.type=inet,remote.host=127.0.0.1,remote.port={wiring.pdn_remote_port}",
+                "-device", f"{pdn.model},netdev={PDN_NETDEV_ID},mac={pdn.mac},romfile=",
+            ]
+        return args
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:

@@ -10,16 +10,16 @@ from harness.config.models import LabConfig
 from harness.drivers.labgrid import LabgridMachine
 from harness.drivers.link import FrameRecorder
 from harness.drivers.machine import BenchMachine, Machine
-from harness.drivers.qemu import QemuMachine, store_drive_args
+from harness.drivers.qemu import CellularWiring, QemuMachine, store_drive_args
 
 
 def make_machine(config: LabConfig, workdir: Path, recorder: FrameRecorder, unit_store: Path,
-                 extra_args: list[str] = ()) -> Machine:
-    """`extra_args`: what the lab adds to a QEMU guest (the cellular module's NIC)."""
+                 cellular: CellularWiring | None = None) -> Machine:
+    """`cellular`: where the emulated module and network wait for a QEMU unit."""
     dut = config.dut
     if dut.kind == "qemu":
         store = store_drive_args(unit_store, dut.store_mb) if dut.store_mb else []
-        return QemuMachine(dut, workdir, recorder, [*extra_args, *store])
+        return QemuMachine(dut, workdir, recorder, store, cellular)
     if dut.kind == "labgrid":
         return LabgridMachine(dut, workdir, recorder)
     return BenchMachine(dut, workdir, recorder)

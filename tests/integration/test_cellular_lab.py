@@ -36,7 +36,7 @@ def attached(tmp_path, refdut_image):
     config = load_lab_config(CAT1_LAB)
     lab = open_cellular_lab(config, tmp_path / "cellular")
     recorder = FrameRecorder(tmp_path / "link.pcap")
-    machine = QemuMachine(config.dut, tmp_path / "run", recorder, lab.qemu_args)
+    machine = QemuMachine(config.dut, tmp_path / "run", recorder, cellular=lab.wiring)
     try:
         machine.start()
         yield config, lab, machine

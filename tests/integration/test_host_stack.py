@@ -54,8 +54,8 @@ def test_a_real_http_client_in_the_host_stack_reaches_the_dut_over_ipv6(configur
         assert fetched.returncode == 0, fetched.stderr
         assert fetched.stdout.strip() == PAGE
         # scapy still injects on the same link while the stack is up
-        identifier = tester.echo_request(address, machine.dut.nic.mac)
-        assert recorder.wait_for(lambda p: any_reply_from(p, machine.dut.nic.mac, identifier), 5, since=mark) is not None
+        identifier = tester.echo_request(address, machine.dut.lab_nic.mac)
+        assert recorder.wait_for(lambda p: any_reply_from(p, machine.dut.lab_nic.mac, identifier), 5, since=mark) is not None
     frames = recorder.frames(mark)
     syn = [f for f in frames if f.direction == "tx" and TCP in f.packet and f.packet[TCP].dport == HTTP_PORT]
     assert syn and syn[0].packet[IPv6].src == str(tester.global_address), "the stack's connection is on the recorded link"

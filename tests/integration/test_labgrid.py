@@ -79,7 +79,7 @@ def lab(tmp_path, refdut_image):
             "-kernel", str(dut.kernel), "-initrd", str(dut.initrd), "-append", f"{dut.console_args} {dut.kernel_args}",
             "-chardev", f"socket,id=con0,host=127.0.0.1,port={console_port},server=on,wait=off", "-serial", "chardev:con0",
             "-netdev", f"tap,id=n0,ifname={tap},script=no,downscript=no",
-            "-device", f"{dut.nic.model},netdev=n0,mac={dut.nic.mac},romfile=",
+            "-device", f"{dut.lab_nic.model},netdev=n0,mac={dut.lab_nic.mac},romfile=",
         ], stdout=subprocess.DEVNULL, stderr=(tmp_path / "qemu.log").open("wb"))
         processes["coordinator"] = subprocess.Popen(
             [str(BIN / "labgrid-coordinator"), "-l", coordinator], cwd=tmp_path,
@@ -102,7 +102,7 @@ def lab(tmp_path, refdut_image):
         _wait_until(lambda: "exp1/refdut/NetworkSerialPort" in _client(coordinator, "resources"), "exporter")
         config = LabConfig(
             lab=base.lab.model_copy(update={"name": "ci-labgrid"}),
-            dut=LabgridDut(kind="labgrid", coordinator=coordinator, tags=TAGS, mac=dut.nic.mac,
+            dut=LabgridDut(kind="labgrid", coordinator=coordinator, tags=TAGS, mac=dut.lab_nic.mac,
                            ready_pattern=base.declaration.commands.prompt, boot_timeout_s=dut.boot_timeout_s,
                            acquire_timeout_s=30),
             declaration=base.declaration, tester=base.tester,

@@ -36,7 +36,7 @@ def _line_of(text: str, needle: str) -> int:
 
 # (case, mutation of the good file, key named in the error, text whose line is reported)
 MALFORMED = [
-    ("bad MAC", lambda t: t.replace('mac: "52:54:00:12:34:56"', 'mac: "52:54:00:12:34"'), "dut.nic.mac", "mac: \"52:54:00:12:34\""),
+    ("bad MAC", lambda t: t.replace('mac: "52:54:00:12:34:56"', 'mac: "52:54:00:12:34"'), "dut.nics.0.mac", "mac: \"52:54:00:12:34\""),
     ("memory not a number", lambda t: t.replace("memory_mb: 256", "memory_mb: lots"), "dut.memory_mb", "memory_mb"),
     ("memory out of range", lambda t: t.replace("memory_mb: 256", "memory_mb: 4"), "dut.memory_mb", "memory_mb"),
     ("unknown key", lambda t: t.replace("  site: loopback", "  site: loopback\n  colour: red"), "lab.colour", "colour: red"),
@@ -48,7 +48,7 @@ MALFORMED = [
     ("no kernel and no disk", lambda t: t.replace("  kernel: ../build/refdut/vmlinux\n", ""), "dut", "dut:"),
     ("unknown feature", lambda t: t.replace("features: [ipv6, slaac, mldv2, temporary-addresses, rdnss, dhcpv6, cat1]", "features: [ipv6, teleport]"), "declaration.features.1", "features:"),
     ("resolve without {name}", lambda t: t.replace("resolve: nslookup {name}", "resolve: nslookup example.com"), "declaration.commands.resolve", "resolve:"),
-    ("unknown NIC model", lambda t: t.replace("model: virtio-net-pci", "model: ne2k"), "dut.nic.model", "model: ne2k"),
+    ("unknown NIC model", lambda t: t.replace("model: virtio-net-pci", "model: ne2k"), "dut.nics.0.model", "model: ne2k"),
     ("boot timeout negative", lambda t: t.replace("boot_timeout_s: 90", "boot_timeout_s: -1"), "dut.boot_timeout_s", "boot_timeout_s"),
     ("empty accel list", lambda t: t.replace("accel: [tcg]", "accel: []"), "dut.accel", "accel:"),
     ("register without {url}", lambda t: t.replace("register_identity: didctl register {url}", "register_identity: didctl register"),
@@ -59,6 +59,10 @@ MALFORMED = [
     ("unknown identifier scheme", lambda t: t.replace("{scheme: gtin,", "{scheme: isbn,"), "declaration.identity.identifiers.1.scheme", "scheme: isbn"),
     ("TAC not 8 digits", lambda t: t.replace('module_tacs: ["49015420"]', 'module_tacs: ["4901542"]'),
      "declaration.cellular.module_tacs.0", "module_tacs:"),
+    ("the lab interface not first", lambda t: t.replace("    - role: lab\n", "    - role: cellular-pdn\n", 1)
+     .replace("    - role: cellular-pdn\n      model: e1000", "    - role: lab\n      model: e1000"), "dut.nics", "nics:"),
+    ("two interfaces, one MAC", lambda t: t.replace('mac: "52:54:00:c0:ff:ee"', 'mac: "52:54:00:12:34:56"'), "dut.nics", "nics:"),
+    ("unknown interface role", lambda t: t.replace("role: cellular-pdn", "role: telepathy"), "dut.nics.1.role", "role: telepathy"),
     ("a service declared twice", lambda t: t.replace("{protocol: udp, port: 546, purpose: DHCPv6 client}",
                                                      "{protocol: tcp, port: 80, purpose: again}"),
      "declaration.services", "services:"),
@@ -180,12 +184,15 @@ def test_cli_exports_a_json_schema(tmp_path):
 START_BREAKERS = [
     ("duplicate key", lambda t: t.replace("  memory_mb: 256\n", "  memory_mb: 256\n  memory_mb: 512\n"), "dut.memory_mb",
      "memory_mb: 512", "duplicate key (first given at line"),
-    ("multicast DUT MAC", lambda t: t.replace('mac: "52:54:00:12:34:56"', 'mac: "53:54:00:12:34:56"'), "dut.nic.mac",
+    ("multicast DUT MAC", lambda t: t.replace('mac: "52:54:00:12:34:56"', 'mac: "53:54:00:12:34:56"'), "dut.nics.0.mac",
      'mac: "53:54', "multicast MAC"),
     ("multicast tester MAC", lambda t: t.replace('mac: "02:00:00:00:00:01"', 'mac: "01:00:5e:00:00:01"'), "tester.mac",
      'mac: "01:00:5e', "multicast MAC"),
     ("DUT and tester share a MAC", lambda t: t.replace('mac: "02:00:00:00:00:01"', 'mac: "52:54:00:12:34:56"'), "tester.mac",
      'mac: "52:54:00:12:34:56"\n  prefix', "share the MAC address"),
+    ("emulated cellular without a PDN interface",
+     lambda t: t.replace('    - role: cellular-pdn\n      model: e1000\n      mac: "52:54:00:c0:ff:ee"\n', ""),
+     "dut.nics", "nics:", "role: cellular-pdn"),
     ("kernel file missing", lambda t: t.replace("/vmlinux\n", "/vmlinux-gone\n"),
      "dut.kernel", "vmlinux-gone", "no such file"),
     ("a path too long for the file system", lambda t: t.replace("/vmlinux\n", "/" + "x" * 300 + "\n"),

@@ -37,7 +37,7 @@ def write_shards(tmp_path, shares=SHARES, plan=PLAN):
         folder = tmp_path / f"shard{name.split('/')[0]}"
         folder.mkdir()
         write_matrix(folder, "ci", "shuffled:1", merged([RUNS[key] for key in keys]), ["test_lonely"],
-                     {"shard": name, "campaigns": sorted(keys), "plan": plan})
+                     {"shard": name, "campaigns": sorted(keys), "plan": plan}, wall_s=60.0 * len(folders) + 60)
         folders.append(folder)
     return folders
 
@@ -46,6 +46,7 @@ def comparable(path):
     matrix = json.loads(path.read_text())
     for entry in matrix["profiles"].values():
         entry.pop("campaigns"), entry.pop("seconds")
+    matrix.pop("wall_s")
     matrix.pop("sharding", None)
     return matrix
 
@@ -61,6 +62,7 @@ def test_merged_shards_give_the_unsharded_matrix(tmp_path):
     assert merged_matrix["profiles"]["conformant"]["campaigns"] == ["../shard1/conformant/01", "../shard2/conformant/02"]
     assert merged_matrix["not_applicable"] == ["test_nb"]  # the baseline from shard 1 and 2 together
     assert (tmp_path / "merged" / "fault-matrix.html").exists()
+    assert merged_matrix["wall_s"] == 120.0  # the slower shard's: they run side by side
 
 
 @pytest.mark.parametrize("shares, why", [
@@ -88,7 +90,7 @@ def test_an_unsharded_matrix_is_not_a_shard(tmp_path):
 
 
 def _seed() -> dict:
-    return {"plan": "ci", "case_order": {"conformant": "collection", "faults": "collection"}, "not_targeted": [],
+    return {"plan": "ci", "wall_s": 3.0, "case_order": {"conformant": "collection", "faults": "collection"}, "not_targeted": [],
             "sharding": {"shard": "1/1", "campaigns": ["p-a"], "plan": ["p-a"]},
             "profiles": {"p-a": {"campaigns": ["p-a/c"], "seconds": 1.0, "planned": ["test_a"], "targets": ["test_a"],
                                  "verdicts": {"test_a": "failed"}, "messages": {"test_a": "m"}, "exit_status": 1}}}
