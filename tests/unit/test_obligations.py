@@ -74,3 +74,13 @@ def test_the_unit_profile_counts_mandatory_met_and_optional_judged():
     optional = sum(1 for c in ipv6.clauses if c.optional)
     assert (profile.mandatory, profile.mandatory_met, profile.mandatory_failed) == (len(ipv6.clauses) - optional, 1, 1)
     assert (profile.optional, profile.optional_judged, profile.optional_met) == (optional, 1, 1)
+
+
+def test_a_clause_listed_under_two_points_names_one_edition_and_section():
+    """One spelling per clause: a label a certification engineer reads must
+    not name two editions of one standard."""
+    seen: dict[str, tuple[str, str]] = {}
+    for point in CATALOGUE.points.values():
+        for clause_id, clause in point.clauses.items():
+            label = (clause.standard, clause.section)
+            assert seen.setdefault(clause_id, label) == label, (clause_id, seen[clause_id], label)
