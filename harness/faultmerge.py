@@ -13,10 +13,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import HarnessError
+from harness.evidence.records import VERDICTS
 from harness.faultmatrix import ProfileRun, merged, summarise, write_matrix
 
 
-Verdict = Literal["passed", "failed", "broken", "skipped"]
+Verdict = Literal[VERDICTS]
 
 
 class _Shape(BaseModel):

@@ -16,11 +16,12 @@ from harness.context import CONTEXT_KEY
 from harness.evidence.records import VERDICT_PROPERTY, read_records
 
 POINT, CLAUSES = "harness.point", "harness.clauses"
+PROGRESS_CHOICES = ("auto", "on", "off")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness")
-    group.addoption("--progress", choices=("auto", "on", "off"), default="auto",
+    group.addoption("--progress", choices=PROGRESS_CHOICES, default="auto",
                     help="one line per case as it starts and ends, with the time left (auto: on a terminal)")
     group.addoption("--progress-history", default=None,
                     help="verdict records of an earlier campaign (evidence/tests), for the time-left estimate")
