@@ -52,19 +52,21 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
     cellular lab's AT, SCPI and NAS logs) to its result, whatever its
     outcome: from its setup to the end of its teardown, whose stimuli (a
     reboot, a restored setting) and the DUT's answers to them belong to it.
-    A test skipped at setup ran nothing."""
+    A test skipped at setup ran nothing. The sources are taken before the
+    teardown: the campaign's last test tears down the session fixtures too,
+    and they unregister themselves."""
+    context = item.config.stash.get(CONTEXT_KEY, None)
+    used = getattr(item, "funcargs", None) or {}
+    sources = [] if context is None else [s for f, s in context.slice_sources.items() if f in used]
     yield
     setup = item.stash.get(_PHASES, {}).get("setup")
-    context = item.config.stash.get(CONTEXT_KEY, None)
     if context is None or setup is None or setup[0].skipped:
         return
     started, ended = item.stash[_SLICE_START], time.time()
     folder = context.tests_dir / _safe_name(item.nodeid)
-    used = getattr(item, "funcargs", None) or {}
-    for fixture, source in list(context.slice_sources.items()):
-        if fixture in used:
-            for path in source.write_slices(folder, started, ended):
-                allure.attach.file(str(path), name=path.name, attachment_type=attachment_type(path))
+    for source in sources:
+        for path in source.write_slices(folder, started, ended):
+            allure.attach.file(str(path), name=path.name, attachment_type=attachment_type(path))
 
 
 def _judged(error: MalformedInput) -> None:
