@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 import harness
@@ -25,6 +26,7 @@ from harness.evidence.environment import campaign_environment, image_manifest
 from harness.evidence.junit import JUNIT_NAME, write_junit
 from harness.evidence.pages import CampaignFacts, verdict_counts, write_pages
 from harness.evidence.records import VERDICTS, allure_results_by_test, allure_test_id, read_records
+from harness.evidence.schemes import SCHEMES_FOLDER, load_schemes, scheme_verdicts
 from harness.evidence.signing import SigningKey, load_signing_key, sha256_file, sign_manifest, write_manifest
 from harness.evidence.traceability import build_matrix, matrix_json
 from harness.process import die_with_parent
@@ -156,9 +158,11 @@ def build_bundle(root: Path, config: LabConfig, key: SigningKey, suites: Path, h
     if html:
         generate_html(results_dir, html_dir, f"{config.declaration.model} - {config.lab.name}")
     records = read_records(root / "evidence" / "tests")
-    points = build_matrix(load_catalogue(suites / CATALOGUE_NAME), records)
+    catalogue = load_catalogue(suites / CATALOGUE_NAME)
+    points = build_matrix(catalogue, records)
+    schemes = scheme_verdicts(load_schemes(suites / SCHEMES_FOLDER, catalogue), points)
     (root / "traceability.json").write_text(
-        json.dumps({"campaign": root.name, **matrix_json(points)}, indent=2) + "\n"
+        json.dumps({"campaign": root.name, **matrix_json(points), "schemes": [asdict(s) for s in schemes]}, indent=2) + "\n"
     )
     write_junit(root, records)
     links = allure_test_links(html_dir) if html else {}
@@ -172,7 +176,7 @@ def build_bundle(root: Path, config: LabConfig, key: SigningKey, suites: Path, h
         report_link="html/index.html" if html else "allure-results/",
         test_links={nodeid: links[nodeid] for nodeid in records if nodeid in links},
     )
-    write_pages(root, points, facts)
+    write_pages(root, points, facts, schemes)
     metadata = {
         "id": root.name,
         "lab": config.lab.name,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from harness.config.checks import cross_checks
 from harness.config.models import LabConfig
@@ -17,6 +17,7 @@ from harness.errors import ConfigError
 
 Loc = tuple[str | int, ...]
 Problem = tuple[int | None, str, str]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 # A lab config is a few hundred lines, nested a few levels: far more is not one.
@@ -138,7 +139,10 @@ def _locate(loc: Loc, data: Any, lines: dict[Loc, int], missing: bool) -> tuple[
     return ".".join(str(p) for p in path), lines.get(path)
 
 
-def parse_lab_config(text: str, path: str, base_dir: Path | None = None) -> LabConfig:
+def parse_yaml_model(text: str, path: str, model: type[ModelT], context: dict | None = None) -> tuple[ModelT, dict[Loc, int]]:
+    """A YAML document (bounded: depth, nodes, tags) validated into `model`,
+    and the line of every key path; every problem a ConfigError naming the
+    file, the line and the dotted key."""
     try:
         data, lines, duplicates = _compose_with_lines(text)
     except _Refused as exc:
@@ -154,13 +158,17 @@ def parse_lab_config(text: str, path: str, base_dir: Path | None = None) -> LabC
     if not isinstance(data, dict):
         raise ConfigError(path, [(1, "", f"expected a mapping at the top level, got {type(data).__name__}")])
     try:
-        config = LabConfig.model_validate(data, context={"base_dir": base_dir})
+        return model.model_validate(data, context=context), lines
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
             key, line = _locate(tuple(error["loc"]), data, lines, error["type"] == "missing")
             problems.append((line, key, error["msg"]))
         raise ConfigError(path, problems) from None
+
+
+def parse_lab_config(text: str, path: str, base_dir: Path | None = None) -> LabConfig:
+    config, lines = parse_yaml_model(text, path, LabConfig, context={"base_dir": base_dir})
     clashes = [(lines.get(loc), _dotted(loc), message) for loc, message in cross_checks(config)]
     if clashes:
         raise ConfigError(path, clashes)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from harness.evidence.schemes import DOCUMENTARY, NOT_MET, SchemeVerdict
 from harness.evidence.traceability import INCONCLUSIVE, NOT_COVERED, PointRow, unit_profile
 
 STYLE = """
@@ -18,6 +19,8 @@ th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:t
 th{background:#f3f3f3}
 .passed{background:#dff3df}.failed{background:#f8d7d7}.broken{background:#fbe7c6}
 .skipped,.not-covered{background:#eee;color:#666}.inconclusive{background:#e8e0f3}
+.met{background:#dff3df}.not-met{background:#f8d7d7}.not-tested,.incomplete{background:#eee}
+.needs-documentary-review{background:#fdf6d8}
 .warning{border:2px solid #c00;padding:.5rem;color:#900;font-weight:bold}
 code{font-size:.9em}
 """
@@ -94,7 +97,43 @@ def render_traceability(points: list[PointRow], facts: CampaignFacts) -> str:
     return _page(f"Traceability {facts.campaign_id}", body)
 
 
-def render_summary(points: list[PointRow], facts: CampaignFacts) -> str:
+def _scheme_headline(scheme: SchemeVerdict) -> str:
+    counts = scheme.counts
+    judged = f"{counts['met']} met, {counts[NOT_MET]} not met, {counts['not tested']} not tested"
+    return f"{scheme.headline} by test ({judged}); {counts[DOCUMENTARY]} need documentary review"
+
+
+def _schemes_section(schemes: list[SchemeVerdict], facts: CampaignFacts) -> str:
+    """Per scheme: a headline, then each requirement with what decided it."""
+    if not schemes:
+        return ""
+    headlines = "".join(
+        f'<tr data-scheme="{escape(s.id)}" data-headline="{escape(s.headline)}"><td><a href="#scheme-{escape(s.id)}">'
+        f'{escape(s.title)}</a></td><td class="{_css_class(s.headline)}">{escape(_scheme_headline(s))}</td></tr>'
+        for s in schemes
+    )
+    parts = [f"<h2>Verdict per scheme</h2><p>One campaign read against each label scheme: a requirement is met when "
+             f"every catalogue clause deciding it passed, not met when one failed, not tested otherwise; what no test "
+             f"can decide is listed for documentary review.</p><table id=\"schemes\"><tr><th>Scheme</th><th>Headline</th>"
+             f"</tr>{headlines}</table>"]
+    for s in schemes:
+        rows = "".join(
+            f'<tr data-requirement="{escape(r.id)}" data-status="{escape(r.status)}"><td>{escape(r.id)}</td>'
+            f"<td>{escape(r.title)}</td><td class=\"{_css_class(r.status)}\">{escape(r.status)}</td><td>"
+            + (escape(r.documentary) if r.documentary else "<br>".join(
+                f'<a href="traceability.html#{escape(c)}"><code>{escape(c)}</code></a> {escape(v)}' for c, v in r.clauses.items()))
+            + "".join(f'<br>failed: <a href="{escape(facts.test_links.get(t, facts.report_link))}">{escape(t)}</a>'
+                      for t in r.failing_tests)
+            + "</td></tr>"
+            for r in s.requirements
+        )
+        parts.append(f'<h3 id="scheme-{escape(s.id)}">{escape(s.title)}</h3><p><small>{escape(s.source)}<br>'
+                     f"Scope: {escape(s.scope)}</small></p><table><tr><th>Requirement</th><th>Title</th><th>Status</th>"
+                     f"<th>Decided by</th></tr>{rows}</table>")
+    return "".join(parts)
+
+
+def render_summary(points: list[PointRow], facts: CampaignFacts, schemes: list[SchemeVerdict] = ()) -> str:
     counts = verdict_counts(points)
     identity = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts.identity.items())
     totals = "".join(
@@ -139,12 +178,13 @@ declares them. Not met counts failed clauses; a mandatory clause neither met nor
 <th>Optional met</th><th>Why mandatory</th></tr>{profile}</table>
 <h2>Verdict per compliance point</h2>
 <table><tr><th>Point</th><th>Compliance point</th><th>Verdict</th><th>Clauses covered</th></tr>{per_point}</table>
+{_schemes_section(list(schemes), facts)}
 <h2>Verdict per clause</h2>
 {_matrix_table(points, facts, with_evidence=False)}
 """
     return _page(f"Certification summary {facts.campaign_id}", body)
 
 
-def write_pages(root: Path, points: list[PointRow], facts: CampaignFacts) -> None:
-    (root / "summary.html").write_text(render_summary(points, facts), encoding="utf-8")
+def write_pages(root: Path, points: list[PointRow], facts: CampaignFacts, schemes: list[SchemeVerdict] = ()) -> None:
+    (root / "summary.html").write_text(render_summary(points, facts, schemes), encoding="utf-8")
     (root / "traceability.html").write_text(render_traceability(points, facts), encoding="utf-8")

@@ -4,6 +4,7 @@ SIGKILL, and readable in a real browser with the right counts."""
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 import os
@@ -228,6 +229,13 @@ def test_summary_page_shows_the_recorded_counts_in_a_browser(bundle, served, tmp
     profile = next(u for u in json.loads((bundle / "traceability.json").read_text())["unit_profile"] if u["point"] == "AP-IPV6")
     assert re.search(rf'data-profile="AP-IPV6".*?data-mandatory-met="{profile["mandatory_met"]}"', dom), profile
     assert bundle.name in dom
+    # Each label scheme read from the same campaign, with its headline and each requirement's status.
+    schemes = json.loads((bundle / "traceability.json").read_text())["schemes"]
+    assert len(schemes) >= 6
+    for scheme in schemes:
+        assert f'data-scheme="{scheme["id"]}" data-headline="{scheme["headline"]}"' in dom, scheme["id"]
+        for requirement in scheme["requirements"]:
+            assert f'data-requirement="{html.escape(requirement["id"])}" data-status="{requirement["status"]}"' in dom
 
 
 def test_allure_report_shows_the_recorded_counts_in_a_browser(bundle, served, tmp_path):
