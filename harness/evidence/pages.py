@@ -5,11 +5,12 @@ bundle reads the same from a disk, a share or a web server."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from harness.evidence.schemes import DOCUMENTARY, NOT_MET, SchemeVerdict
+from harness.evidence.schemes import DOCUMENTARY, MET, NOT_MET, NOT_TESTED, SchemeVerdict
 from harness.evidence.traceability import INCONCLUSIVE, NOT_COVERED, PointRow, unit_profile
 
 STYLE = """
@@ -99,7 +100,7 @@ def render_traceability(points: list[PointRow], facts: CampaignFacts) -> str:
 
 def _scheme_headline(scheme: SchemeVerdict) -> str:
     counts = scheme.counts
-    judged = f"{counts['met']} met, {counts[NOT_MET]} not met, {counts['not tested']} not tested"
+    judged = f"{counts[MET]} met, {counts[NOT_MET]} not met, {counts[NOT_TESTED]} not tested"
     return f"{scheme.headline} by test ({judged}); {counts[DOCUMENTARY]} need documentary review"
 
 
@@ -133,7 +134,7 @@ def _schemes_section(schemes: list[SchemeVerdict], facts: CampaignFacts) -> str:
     return "".join(parts)
 
 
-def render_summary(points: list[PointRow], facts: CampaignFacts, schemes: list[SchemeVerdict] = ()) -> str:
+def render_summary(points: list[PointRow], facts: CampaignFacts, schemes: Sequence[SchemeVerdict] = ()) -> str:
     counts = verdict_counts(points)
     identity = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts.identity.items())
     totals = "".join(
@@ -185,6 +186,6 @@ declares them. Not met counts failed clauses; a mandatory clause neither met nor
     return _page(f"Certification summary {facts.campaign_id}", body)
 
 
-def write_pages(root: Path, points: list[PointRow], facts: CampaignFacts, schemes: list[SchemeVerdict] = ()) -> None:
+def write_pages(root: Path, points: list[PointRow], facts: CampaignFacts, schemes: Sequence[SchemeVerdict] = ()) -> None:
     (root / "summary.html").write_text(render_summary(points, facts, schemes), encoding="utf-8")
     (root / "traceability.html").write_text(render_traceability(points, facts), encoding="utf-8")
