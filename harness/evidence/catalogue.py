@@ -41,6 +41,10 @@ class Catalogue(BaseModel):
             return [f"compliance point {point!r}"]
         return [f"clause {clause!r} of {point}" for clause in clauses if clause not in self.points[point].clauses]
 
+    def clause_ids(self) -> set[str]:
+        """Every clause id under any point (a clause listed under two points once)."""
+        return {clause for point in self.points.values() for clause in point.clauses}
+
     def point_of(self, clause_id: str) -> str | None:
         """The compliance point whose clauses hold this id."""
         return next((point_id for point_id, point in self.points.items() if clause_id in point.clauses), None)

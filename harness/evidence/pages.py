@@ -104,7 +104,7 @@ def _scheme_headline(scheme: SchemeVerdict) -> str:
     return f"{scheme.headline} by test ({judged}); {counts[DOCUMENTARY]} need documentary review"
 
 
-def _schemes_section(schemes: list[SchemeVerdict], facts: CampaignFacts) -> str:
+def _schemes_section(schemes: Sequence[SchemeVerdict], facts: CampaignFacts) -> str:
     """Per scheme: a headline, then each requirement with what decided it."""
     if not schemes:
         return ""
@@ -179,7 +179,7 @@ declares them. Not met counts failed clauses; a mandatory clause neither met nor
 <th>Optional met</th><th>Why mandatory</th></tr>{profile}</table>
 <h2>Verdict per compliance point</h2>
 <table><tr><th>Point</th><th>Compliance point</th><th>Verdict</th><th>Clauses covered</th></tr>{per_point}</table>
-{_schemes_section(list(schemes), facts)}
+{_schemes_section(schemes, facts)}
 <h2>Verdict per clause</h2>
 {_matrix_table(points, facts, with_evidence=False)}
 """

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from harness.config.loader import parse_yaml_model
 from harness.errors import ConfigError
 from harness.evidence.catalogue import Catalogue
-from harness.evidence.traceability import PointRow, combine
+from harness.evidence.traceability import NOT_COVERED, PointRow, combine
 
 SCHEMES_FOLDER = "schemes"
 MET, NOT_MET, NOT_TESTED, DOCUMENTARY = "met", "not met", "not tested", "needs documentary review"
@@ -74,7 +74,7 @@ def load_scheme(path: Path, known_clauses: set[str]) -> Scheme:
 
 def load_schemes(folder: Path, catalogue: Catalogue) -> list[Scheme]:
     """Every scheme file in `folder` (none when there is no such folder)."""
-    known = {clause for point in catalogue.points.values() for clause in point.clauses}
+    known = catalogue.clause_ids()
     return [load_scheme(path, known) for path in sorted(folder.glob("*.yaml"))] if folder.is_dir() else []
 
 
@@ -113,7 +113,7 @@ def _clause_verdicts(points: list[PointRow]) -> tuple[dict[str, str], dict[str, 
 def judge_requirement(requirement: Requirement, verdicts: dict[str, str], failing: dict[str, set[str]]) -> RequirementVerdict:
     if requirement.documentary is not None:
         return RequirementVerdict(requirement.id, requirement.title, DOCUMENTARY, {}, (), requirement.documentary)
-    clauses = {clause: verdicts.get(clause, "not covered") for clause in requirement.decided_by}
+    clauses = {clause: verdicts.get(clause, NOT_COVERED) for clause in requirement.decided_by}
     if "failed" in clauses.values():
         status = NOT_MET
     elif set(clauses.values()) == {"passed"}:
